@@ -1,0 +1,162 @@
+"""Photo ingest side by side with the peer (issue 4, benchmark bullet 3).
+
+50 concurrent clients (closed loop: each sends its next submission when the last one answered),
+each submission a finding save and a unique ~300 KB phone JPEG of that item (``POST
+/visits/{id}/photos``, Accept: application/json), against a real `fieldvisit serve` process on
+a scratch PostgreSQL database with the S3 store (moto's server over HTTP, in its own process). Latency is per
+submission (finding + photo); photos/s is photos answered 201 over the wall time. The derivatives
+are made by the server's own background worker while the load runs (they compete for its CPU),
+as in production. ODK Central measured on this kind of machine: ~97 submissions/s, p95 530-715 ms.
+Target: >= 97 photos/s, p95 <= 700 ms, 0 errors.
+
+Smoke: 4 clients for 3 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from bench.bench_finding_saves import ITEMS, _cpu_seconds, _server_pids, seed
+from bench.common import Figure, free_port, median, migrate_and_demo, percentile, scratch_postgres, server
+
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+#: BENCH_PHOTO_POLL_SECONDS=0 measures the request path alone (no derivatives during the load).
+POLL = os.environ.get("BENCH_PHOTO_POLL_SECONDS", "1")
+BOUNDARY = "fieldvisitbenchboundary"
+
+
+def base_jpeg() -> bytes:
+    """A ~300 KB phone JPEG (1600 px: a browser-downscaled photo of that size) with GPS and time."""
+    from datetime import datetime
+
+    from fieldvisit.demo.photos import camera_exif, camera_jpeg, textured_photo
+
+    image = textured_photo(1600, 1200, seed=3)
+    exif = camera_exif(taken_at=datetime.now(), gps=(-6.17, 106.63))
+    for quality in (75, 65, 55, 45, 35):
+        data = camera_jpeg(image, exif, quality=quality)
+        if len(data) <= 330_000:
+            return data
+    return data
+
+
+def unique(jpeg: bytes, n: int) -> bytes:
+    """The same picture with a comment segment of its own: another sha256, another photo."""
+    comment = f"bench photo {n} {uuid.uuid4()}".encode()
+    return jpeg[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + jpeg[2:]
+
+
+def multipart(fields: dict[str, str], data: bytes) -> bytes:
+    out = io.BytesIO()
+    for name, value in fields.items():
+        out.write(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    out.write(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photo"; filename="IMG.jpg"\r\n'
+              f"Content-Type: image/jpeg\r\n\r\n".encode())
+    out.write(data)
+    out.write(f"\r\n--{BOUNDARY}--\r\n".encode())
+    return out.getvalue()
+
+
+async def load(url: str, sessions: list[tuple[str, int]], duration: float, jpeg: bytes) -> dict[str, object]:
+    async with httpx.AsyncClient(base_url=url) as client:
+        csrf = (await client.get("/login")).cookies["csrftoken"]
+    latencies: list[float] = []
+    errors: list[str] = []
+    photos = 0
+    counter = 0
+
+    async def client_loop(token: str, visit: int, stop_at: float) -> None:
+        nonlocal photos, counter
+        cookies = {"fv_session": token, "csrftoken": csrf}
+        async with httpx.AsyncClient(base_url=url, cookies=cookies, timeout=30,
+                                     headers={"x-csrftoken": csrf}) as http:
+            k = 0
+            while time.perf_counter() < stop_at:
+                counter += 1
+                item = ITEMS[k % len(ITEMS)]
+                body = multipart({"client_uuid": str(uuid.uuid4()), "item_code": item, "source": "camera"},
+                                 unique(jpeg, counter))
+                started = time.perf_counter()
+                try:
+                    saved = await http.post(f"/visits/{visit}/items/{item}", headers={"hx-request": "true"},
+                                            data={"client_uuid": str(uuid.uuid4()), "result": "met", "note": ""})
+                    sent = await http.post(f"/visits/{visit}/photos", content=body, headers={
+                        "accept": "application/json", "content-type": f"multipart/form-data; boundary={BOUNDARY}"})
+                except httpx.HTTPError as exc:
+                    errors.append(type(exc).__name__)
+                    continue
+                if saved.status_code != 200 or sent.status_code != 201:
+                    errors.append(f"{saved.status_code}/{sent.status_code} {sent.text[:120]}")
+                    continue
+                latencies.append(time.perf_counter() - started)
+                photos += 1
+                k += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client_loop(token, visit, start + duration) for token, visit in sessions))
+    return {"latencies": latencies, "errors": errors, "photos": photos, "wall": time.perf_counter() - start}
+
+
+def run(smoke: bool) -> list[Figure]:
+    return measure(*((4, 3.0) if smoke else (50, 60.0)))
+
+
+@contextmanager
+def moto_process() -> Iterator[dict[str, str]]:
+    """moto's S3 server in a process of its own (in this process it would share the GIL with the
+    load generator); yields the settings that point FieldVisit at it."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield {"S3_ENDPOINT_URL": f"http://127.0.0.1:{port}", "S3_BUCKET": "fv-bench", "S3_ACCESS_KEY_ID": "test",
+               "S3_SECRET_ACCESS_KEY": "test", "S3_REGION": "us-east-1"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def measure(clients: int, duration: float) -> list[Figure]:
+    jpeg = base_jpeg()
+    with moto_process() as s3, scratch_postgres("fv_bench_photos") as database_url:
+        env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "DB_POOL_MAX": "20",
+               "PHOTO_POLL_SECONDS": POLL, **s3}
+        migrate_and_demo(env)  # the catalogue, regions and the demo (seed adds the clients)
+        sessions = asyncio.run(seed(env, clients))
+        with server(env, workers=WORKERS) as url:
+            pids = _server_pids()
+            cpu0 = _cpu_seconds(pids)
+            result = asyncio.run(load(url, sessions, duration, jpeg))
+            server_cpu = _cpu_seconds(pids) - cpu0
+    latencies_ms = [x * 1000 for x in result["latencies"]]  # type: ignore[union-attr]
+    errors: list[str] = result["errors"]  # type: ignore[assignment]
+    wall: float = result["wall"]  # type: ignore[assignment]
+    rate = result["photos"] / wall  # type: ignore[operator]
+    p95 = percentile(latencies_ms, 95)
+    extra = {"derivatives_during_load": POLL != "0", "clients": clients, "duration_s": duration, "photo_bytes": len(jpeg), "workers": WORKERS,
+             "p99_ms": round(percentile(latencies_ms, 99), 1), "first_errors": errors[:5]}
+    return [
+        Figure("photos stored (201) per second, each with its finding", rate, "photos/s", target=">= 97",
+               ok=rate >= 97, extra=extra),
+        Figure("submission latency p50 (finding + photo)", median(latencies_ms), "ms"),
+        Figure("submission latency p95 (finding + photo)", p95, "ms", target="<= 700", ok=p95 <= 700),
+        Figure("errors", len(errors), "count", target="0", ok=not errors, extra={"first": errors[:5]}),
+        Figure("server CPU", 100 * server_cpu / wall, "% of a core",
+               notes=f"{WORKERS} worker(s), summed; includes the derivatives made meanwhile"),
+    ]

@@ -1,0 +1,78 @@
+"""Bytes on the wire for a 12 MP phone JPEG through the browser path (issue 4, benchmark 2).
+
+A real `fieldvisit serve` with the demo (SQLite, local store) and Debian's Chromium through
+Playwright at 360x800: the demo verifier picks a 12 MP camera JPEG (4000x3000, quality 90,
+EXIF with capture time, GPS, make, model and orientation 6) in the visit page's photo input;
+``static/capture.js`` downscales it to PHOTO_CLIENT_LONG_EDGE and re-encodes it. The request
+body is captured on its way out: its size next to the original's, and the EXIF of the JPEG in it
+(time, GPS, make kept; orientation reset to 1). Target: <= 10 % of the original, EXIF kept.
+
+Smoke: the same with a 3 MP photo.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from PIL import ExifTags, Image
+
+from bench.common import Figure, migrate_and_demo, server
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def run(smoke: bool) -> list[Figure]:
+    from playwright.sync_api import sync_playwright
+
+    from fieldvisit.demo.photos import camera_exif, camera_jpeg, textured_photo
+
+    size = (2000, 1500) if smoke else (4000, 3000)
+    folder = Path(tempfile.mkdtemp(prefix="fv-bench-wire-"))
+    original = camera_jpeg(textured_photo(*size, seed=12), camera_exif(
+        orientation=6, taken_at=datetime(2025, 7, 14, 10, 30), gps=(-6.1783, 106.6319)))
+    photo = folder / "IMG_20250714_103000.jpg"
+    photo.write_bytes(original)
+    env = {"DATABASE_URL": f"sqlite:///{folder / 'wire.sqlite'}", "VAR_DIR": str(folder / "var"),
+           "SECRET_KEY": "bench-secret"}
+    migrate_and_demo(env)
+    with sqlite3.connect(folder / "wire.sqlite") as db:
+        [visit_id] = db.execute("SELECT id FROM visit WHERE outcome = 'found' ORDER BY id LIMIT 1").fetchone()
+    bodies: list[bytes] = []
+    with server(env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_context(base_url=url, viewport={"width": 360, "height": 800}, is_mobile=True).new_page()
+        page.goto("/login")
+        page.locator("input[name=email]").fill("verifier@demo.fieldvisit.id")
+        page.locator("#f-password").fill("fieldvisit-demo")
+        page.locator("form button[type=submit]").first.click()
+        page.wait_for_load_state("networkidle")
+        page.goto(f"/visits/{visit_id}")
+
+        def capture(route):  # type: ignore[no-untyped-def]
+            bodies.append(route.request.post_data_buffer or b"")
+            route.continue_()
+
+        page.route("**/visits/*/photos", capture)
+        page.locator("input[type=file][capture]").first.set_input_files(str(photo))
+        page.locator(".photo-queue li[data-state=saved]").first.wait_for(timeout=60_000)
+        browser.close()
+    body = bodies[0]
+    jpeg = body[body.index(b"\xff\xd8\xff"):body.rindex(b"\r\n--")]
+    with Image.open(io.BytesIO(jpeg)) as sent:
+        exif = sent.getexif()
+        sub, gps = exif.get_ifd(ExifTags.IFD.Exif), exif.get_ifd(ExifTags.IFD.GPSInfo)
+        sent_size = sent.size
+    kept = bool(sub.get(ExifTags.Base.DateTimeOriginal)) and bool(gps) and exif.get(ExifTags.Base.Make) == "samsung"
+    upright = exif.get(ExifTags.Base.Orientation) == 1 and sent_size[1] > sent_size[0]
+    share = 100 * len(body) / len(original)
+    extra = {"original_bytes": len(original), "request_body_bytes": len(body), "jpeg_bytes": len(jpeg),
+             "sent_pixels": list(sent_size), "original_pixels": list(size)}
+    return [
+        Figure("request body / original photo", share, "%", target="<= 10", ok=share <= 10, extra=extra),
+        Figure("EXIF kept (time, GPS, make) in the uploaded file", float(kept), "bool", target="1", ok=kept),
+        Figure("drawn upright, orientation reset to 1", float(upright), "bool", target="1", ok=upright),
+    ]

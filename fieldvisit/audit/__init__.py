@@ -1,0 +1,1 @@
+"""Audit: the append-only log of who did what, when, to which object."""

@@ -1,0 +1,110 @@
+"""Record and search the audit log. Every capability records through ``record``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from fieldvisit import db
+from fieldvisit.accounts.domain import CurrentUser
+from fieldvisit.audit.tables import AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str))
+
+
+async def record(
+    actor: CurrentUser | None,
+    action: str,
+    *,
+    object_type: str = "",
+    object_id: str | int = "",
+    district_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    ip: str = "",
+    actor_email: str = "",
+) -> None:
+    """Append one event. Call it inside the transaction that makes the change."""
+    await AuditEvent.insert(
+        AuditEvent(
+            actor=actor.id if actor else None,
+            actor_email=actor.email if actor else actor_email,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            district=district_id,
+            before=_jsonable(before),
+            after=_jsonable(after),
+            reason=reason,
+            ip=ip,
+        )
+    )
+
+
+async def record_many(actor: CurrentUser | None, action: str, events: list[dict[str, Any]], *, ip: str = "",
+                      actor_email: str = "") -> None:
+    """Append several events of one action at once (an import into 514 kab/kota records one event
+    per kab/kota), inside the caller's transaction. Each event: object_type, object_id,
+    district_id, before, after."""
+    if not events:
+        return
+    now = datetime.now(UTC)
+    await db.copy_rows("audit_event", ("at", "actor", "actor_email", "action", "object_type", "object_id", "district",
+                                       "before", "after", "reason", "ip"), [
+        (now, actor.id if actor else None, actor.email if actor else actor_email, action, e.get("object_type", ""),
+         str(e.get("object_id", "")), e.get("district_id"), _json_text(e.get("before")), _json_text(e.get("after")),
+         "", ip)
+        for e in events])
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=str)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""
+    action: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+PAGE_SIZE = 50
+
+
+async def search(viewer: CurrentUser, flt: AuditFilter, *, page: int = 1) -> tuple[list[dict[str, Any]], bool]:
+    """Events matching ``flt``, newest first; admins only (the route guards it too)."""
+    if not viewer.is_admin:
+        return [], False
+    query = AuditEvent.select(
+        AuditEvent.id, AuditEvent.at, AuditEvent.actor_email, AuditEvent.action, AuditEvent.object_type,
+        AuditEvent.object_id, AuditEvent.before, AuditEvent.after, AuditEvent.reason, AuditEvent.ip,
+        AuditEvent.district.code.as_alias("district_code"),
+    )
+    if flt.actor:
+        query = query.where(db.icontains(AuditEvent.actor_email, flt.actor))
+    if flt.action:
+        query = query.where(db.istartswith(AuditEvent.action, flt.action))
+    if flt.object_type:
+        query = query.where(AuditEvent.object_type == flt.object_type)
+    if flt.object_id:
+        query = query.where(AuditEvent.object_id == flt.object_id)
+    if flt.since:
+        query = query.where(AuditEvent.at >= datetime.combine(flt.since, time.min, UTC))
+    if flt.until:
+        query = query.where(AuditEvent.at < datetime.combine(flt.until + timedelta(days=1), time.min, UTC))
+    rows = await query.order_by(AuditEvent.id, ascending=False).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    for row in rows:
+        for key in ("before", "after"):
+            if isinstance(row[key], str):
+                row[key] = json.loads(row[key])
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE

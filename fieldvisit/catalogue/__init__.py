@@ -1,0 +1,1 @@
+"""Catalogue: the versioned KLA indicators, predicates, site types and their checklists."""

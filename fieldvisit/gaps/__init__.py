@@ -1,0 +1,1 @@
+"""Gaps: differences between claims and findings, their evidence, the district's response."""

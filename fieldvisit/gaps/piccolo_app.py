@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from fieldvisit.gaps.tables import Gap, GapAttachment, GapEvent, ReconcileState
+
+APP_CONFIG = AppConfig(
+    app_name="gaps",
+    migrations_folder_path=str(Path(__file__).resolve().parents[2] / "migrations" / "gaps"),
+    table_classes=[Gap, GapEvent, GapAttachment, ReconcileState],
+    migration_dependencies=["fieldvisit.visits.piccolo_app"],
+)

@@ -1,0 +1,1 @@
+"""Home: each role's start page, listing what waits for the user."""

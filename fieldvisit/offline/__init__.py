@@ -1,0 +1,1 @@
+"""Working without a connection: the service worker script and the outbox banner."""

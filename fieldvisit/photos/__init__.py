@@ -1,0 +1,1 @@
+"""Photo evidence of a visit: upload, derivatives in the background, access to them."""

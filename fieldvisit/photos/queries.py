@@ -1,0 +1,181 @@
+"""Every query of photo evidence, scoped through the visit the user may see.
+
+Who may upload is who may record on the visit (``visits.queries.get_visit_for_recording``);
+who may see a photo's derivatives is who sees its visit (verifiers, note-takers and admins of
+the evaluation, district staff of that kab/kota); everyone else gets NotFound.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fieldvisit import db
+from fieldvisit.accounts.domain import CurrentUser
+from fieldvisit.audit import queries as audit
+from fieldvisit.errors import Conflict, NotFound
+from fieldvisit.photos import domain
+from fieldvisit.photos.domain import Provenance, StoredPhoto, UploadDecision
+from fieldvisit.reconcile.queries import PHASH_BANDS, REUSE_SQL, raw_records, reused_sites
+from fieldvisit.rounds.tables import DistrictEvaluation
+from fieldvisit.sites.tables import Site
+from fieldvisit.storage.images import PhotoInfo, capture_time_utc
+from fieldvisit.visits.queries import UNIQUE_VIOLATIONS, get_visit_for_user
+from fieldvisit.visits.tables import Photo
+from fieldvisit.web.i18n import _
+
+
+@dataclass(frozen=True)
+class Upload:
+    client_uuid: uuid.UUID
+    item_code: str
+    source: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class SavedPhoto:
+    id: int
+    client_uuid: uuid.UUID
+    visit_id: int
+    item_code: str
+    sha256: str
+    derivatives_ready: bool
+    replay: bool
+
+
+def _saved(row: dict[str, Any], *, replay: bool) -> SavedPhoto:
+    return SavedPhoto(row["id"], uuid.UUID(str(row["client_uuid"])), row["visit"], row["item_code"], row["sha256"],
+                      bool(row["derivatives_ready"]), replay)
+
+
+async def by_uuid(client_uuid: uuid.UUID) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = await Photo.select(
+        Photo.id, Photo.client_uuid, Photo.visit, Photo.item_code, Photo.sha256, Photo.derivatives_ready).where(
+        Photo.client_uuid == client_uuid).first()
+    return row
+
+
+def decide(row: dict[str, Any] | None, visit: dict[str, Any], upload: Upload, sha256: str) -> SavedPhoto | None:
+    """The stored photo when this upload repeats it (None: a new photo); Conflict (409) when
+    its UUID names another photo."""
+    stored = StoredPhoto(row["visit"], row["item_code"], row["sha256"]) if row else None
+    decision = domain.decide_upload(stored, visit_id=visit["id"], item_code=upload.item_code, sha256=sha256)
+    if decision is UploadDecision.CONFLICT:
+        raise Conflict(_("This photo's ID was already used for a different photo, so nothing was saved. "
+                         "Take or choose the photo again."), title=_("Already saved differently"))
+    return _saved(row, replay=True) if row is not None and decision is UploadDecision.REPLAY else None
+
+
+async def record_upload(user: CurrentUser, visit: dict[str, Any], upload: Upload, info: PhotoInfo, original_key: str,
+                        *, now: datetime, ip: str = "") -> SavedPhoto:
+    """Write the row of a photo whose original is already in the store. Should the same UUID
+    race in at once, the unique constraint refuses one and it is decided again (replay or 409);
+    the caller then deletes the blob it stored for nothing."""
+    taken_at = capture_time_utc(info.taken_at, visit["utc_offset"] or "+07:00") if info.taken_at else None
+    distance = domain.photo_distance((visit["site_latitude"], visit["site_longitude"]),
+                                     (info.latitude, info.longitude), visit["check_in_distance_m"])
+    try:
+        async with db.transaction():
+            [row] = await Photo.insert(Photo(
+                visit=visit["id"], site=visit["site_id"], district_evaluation=visit["evaluation_id"],
+                item_code=upload.item_code, client_uuid=upload.client_uuid, original_key=original_key,
+                content_type=info.content_type, size_bytes=info.byte_size, width=info.width, height=info.height,
+                sha256=info.sha256, taken_at=taken_at, exif_latitude=info.latitude, exif_longitude=info.longitude,
+                camera_make=(info.make or "")[:80], camera_model=(info.model or "")[:80], source=upload.source,
+                distance_m=distance, derivatives_ready=False, uploaded_by=user.id, uploaded_at=now,
+            )).returning(Photo.id)
+            await audit.record(user, "visits.photo", object_type="photo", object_id=row["id"],
+                               district_id=visit["district_id"], ip=ip,
+                               after={"visit": visit["id"], "item": upload.item_code, "source": upload.source,
+                                      "sha256": info.sha256, "client_uuid": str(upload.client_uuid)})
+    except UNIQUE_VIOLATIONS:
+        replay = decide(await by_uuid(upload.client_uuid), visit, upload, info.sha256)
+        if replay is None:
+            raise
+        return replay
+    return SavedPhoto(row["id"], upload.client_uuid, visit["id"], upload.item_code, info.sha256, False, replay=False)
+
+
+# --- reading photos ------------------------------------------------------------------------------
+
+PHOTO_COLUMNS = (Photo.id, Photo.visit, Photo.site, Photo.item_code, Photo.client_uuid, Photo.display_key,
+                 Photo.thumb_key, Photo.original_key, Photo.content_type, Photo.sha256, Photo.phash, Photo.taken_at,
+                 Photo.source, Photo.distance_m, Photo.derivatives_ready, Photo.uploaded_at, Photo.width,
+                 Photo.height)
+
+
+async def get_photo_for_user(user: CurrentUser, photo_id: int) -> dict[str, Any]:
+    """The photo, if ``user`` sees its visit; else NotFound."""
+    row: dict[str, Any] | None = await Photo.select(*PHOTO_COLUMNS).where(Photo.id == photo_id).first()
+    if row is None:
+        raise NotFound()
+    await get_visit_for_user(user, row["visit"])  # NotFound for those who may not see the visit
+    return row
+
+
+async def visit_photos(visit: dict[str, Any], *, now: datetime, radius_m: float,
+                       slack: timedelta) -> dict[str, list[dict[str, Any]]]:
+    """The visit's photos by item code (``""``: of the visit), oldest first, each with its
+    provenance badges (shown to verifiers and admins only: the template checks can_see_gps)."""
+    rows = await Photo.select(*PHOTO_COLUMNS).where(Photo.visit == visit["id"]).order_by(Photo.id)
+    if not rows:
+        return {}
+    reused = await _reused(visit)
+    names = {}
+    other_sites = {site for sites in reused.values() for site in sites}
+    if other_sites:
+        names = {r["id"]: r["name"] for r in await Site.select(Site.id, Site.name).where(Site.id.is_in(list(other_sites)))}
+    by_item: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        provenance = Provenance(
+            taken_at=row["taken_at"], window_start=visit["checked_in_at"], window_end=visit["submitted_at"],
+            distance_m=row["distance_m"], source=row["source"], video=visit["mode"] == "video",
+            reused_at=domain.site_names(reused.get(row["id"], set()) - {visit["site_id"]}, names))
+        row["badges"] = domain.badges(provenance, now=now, radius_m=radius_m, slack=slack)
+        by_item[row["item_code"]].append(row)
+    return dict(by_item)
+
+
+async def _reused(visit: dict[str, Any]) -> dict[int, set[int]]:
+    """Photo id -> other sites of the round holding the same or a near-identical photo (the
+    reconciliation's own lookup, ``reconcile.queries.REUSE_SQL``)."""
+    evaluation = await DistrictEvaluation.select(DistrictEvaluation.round).where(
+        DistrictEvaluation.id == visit["evaluation_id"]).first()
+    round_id = evaluation["round"]
+    sql = REUSE_SQL.format(photos="p.visit = {}")
+    rows = await raw_records(sql, visit["id"], round_id, *([visit["id"], round_id] * len(PHASH_BANDS)))
+    return reused_sites(rows)
+
+
+# --- derivatives and orphans (the worker) --------------------------------------------------------
+
+
+async def pending_derivatives(limit: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await Photo.select(Photo.id, Photo.original_key).where(
+        (Photo.derivatives_ready == False) & Photo.original_purged_at.is_null()  # noqa: E712 - SQL
+    ).order_by(Photo.id).limit(limit)
+    return rows
+
+
+async def set_derivatives(photo_id: int, *, display_key: str, thumb_key: str, phash: str) -> bool:
+    """Record the derivatives unless another worker did first (then False: delete ours)."""
+    done = await Photo.update({Photo.display_key: display_key, Photo.thumb_key: thumb_key, Photo.phash: phash,
+                               Photo.derivatives_ready: True}).where(
+        (Photo.id == photo_id) & (Photo.derivatives_ready == False)).returning(Photo.id)  # noqa: E712
+    return bool(done)
+
+
+async def referenced_keys(keys: list[str]) -> set[str]:
+    """Which of ``keys`` a photo row names (original, display or thumbnail)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 300):
+        chunk = keys[start:start + 300]
+        rows = await Photo.select(Photo.original_key, Photo.display_key, Photo.thumb_key).where(
+            Photo.original_key.is_in(chunk) | Photo.display_key.is_in(chunk) | Photo.thumb_key.is_in(chunk))
+        for row in rows:
+            found.update((row["original_key"], row["display_key"], row["thumb_key"]))
+    return found & set(keys)

@@ -1,0 +1,1 @@
+"""Hybrid verification sessions: attendance, live shared notes, notes that become findings."""

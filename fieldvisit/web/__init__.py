@@ -1,0 +1,1 @@
+"""HTTP glue shared by every capability: rendering, forms, auth, errors, i18n. No domain rules."""

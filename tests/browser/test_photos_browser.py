@@ -1,0 +1,116 @@
+"""In Chromium at 360x800: photos as evidence during a visit. Check-in, the items, photos taken
+and sent one at a time with a progress bar, one send forced to fail (the route is cut) and then
+retried, submit; the thumbnails are on the page afterwards."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from fieldvisit.demo.photos import camera_exif, camera_jpeg, textured_photo
+from tests.browser.conftest import ROOT, check_page, login, own_database_env, running_server
+
+VERIFIER = "verifier@demo.fieldvisit.id"
+
+
+@pytest.fixture(scope="module")
+def own_database() -> dict[str, str]:
+    """A database of its own: this module completes today's visit, which others also use."""
+    return own_database_env("photos", PHOTO_POLL_SECONDS="0.5")
+
+
+@pytest.fixture(scope="module")
+def live_server(own_database: dict[str, str]) -> Iterator[str]:
+    with running_server(own_database) as url:
+        subprocess.run([sys.executable, "-m", "tests.browser.seed_evaluation"], cwd=ROOT,
+                       env={**os.environ, **own_database}, check=True)
+        yield url
+
+
+def phone_photos(folder: Path, count: int, *, lat: float, lon: float) -> list[str]:
+    paths = []
+    for n in range(count):
+        path = folder / f"IMG_2025071{n}_1030.jpg"
+        path.write_bytes(camera_jpeg(textured_photo(2400, 1800, seed=n + 20),
+                                     camera_exif(taken_at=datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=7), gps=(lat, lon))))
+        paths.append(str(path))
+    return paths
+
+
+def site_position(page: Page) -> tuple[float, float]:
+    href = page.get_by_role("link", name="Buka di peta").first.get_attribute("href") or ""
+    lat, lon = re.match(r"geo:(-?[\d.]+),(-?[\d.]+)", href).groups()
+    return float(lat), float(lon)
+
+
+def test_a_verifier_adds_photos_with_progress_and_retries_a_failed_one(new_context, tmp_path: Path):
+    page = new_context("phone", permissions=["geolocation"])
+    login(page, VERIFIER)
+    today = page.locator("h2:text-is('Hari ini') + ul > li").first
+    today.locator("a.visit-link").click()
+    page.wait_for_load_state("networkidle")
+    lat, lon = site_position(page)
+    page.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 10})
+    page.get_by_role("button", name="Check-in sekarang").click()
+    page.wait_for_url(re.compile(r"#outcome"))
+    page.get_by_text("Lokasi ditemukan dan beroperasi").click()
+    page.get_by_role("button", name="Simpan hasil di alamat").click()
+    page.wait_for_url(re.compile(r"#checklist"))
+    expect(page.locator(".photo-reminder")).to_contain_text("bukan wajah anak-anak")
+
+    items = page.locator("section.item")
+    total = items.count()
+    for n in range(total):
+        with page.expect_response(lambda r: "/items/" in r.url and r.request.method == "POST"):
+            items.nth(n).locator("label.choice.met").click()
+    expect(page.locator("#progress")).to_contain_text(f"{total} dari {total} butir tercatat")
+
+    first = page.locator("section.item").first
+    queue = first.locator(".photo-queue")
+    first.locator("input[type=file][capture]").set_input_files(phone_photos(tmp_path, 2, lat=lat, lon=lon))
+    expect(queue.locator("li")).to_have_count(2)
+    expect(queue.locator("li[data-state=saved]")).to_have_count(2, timeout=30_000)
+    expect(queue.locator("progress").first).to_have_attribute("value", "1")
+    expect(first.locator(".photo-list img")).to_have_count(2)
+    queue.scroll_into_view_if_needed()
+    check_page(page, "photos-saved", full_page=False)
+
+    # The connection drops during the third photo: it is kept, marked, and a tap sends it again.
+    page.route("**/visits/*/photos", lambda route: route.abort("internetdisconnected"))
+    (tmp_path / "later").mkdir()
+    first.locator("input[type=file][capture]").set_input_files(phone_photos(tmp_path / "later", 1, lat=lat, lon=lon))
+    failed = queue.locator("li[data-state=failed]")
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text("Belum tersimpan")
+    queue.scroll_into_view_if_needed()
+    check_page(page, "photos-failed", full_page=False)
+    page.unroute("**/visits/*/photos")
+    failed.get_by_role("button", name="Coba lagi").click()
+    expect(queue.locator("li[data-state=saved]")).to_have_count(3, timeout=30_000)
+    expect(first.locator(".photo-list img")).to_have_count(3)
+
+    page.get_by_role("button", name="Kirim kunjungan").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("main .notice.success")).to_contain_text("Kunjungan sudah dikirim")
+    first = page.locator("section.item").first
+    expect(first.locator(".photo-list li")).to_have_count(3)  # exactly three: the retry made no copy
+    expect(first.locator(".photo-list .badge.ok").first).to_be_visible()
+    widths = "() => [...document.querySelectorAll('.photo-list img')].map(i => i.complete ? i.naturalWidth : 0)"
+    for _ in range(40):  # the thumbnails are made right after the upload, by the server's worker
+        page.reload()
+        page.locator(".photo-list").first.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        sizes = page.evaluate(widths)
+        if len(sizes) == 3 and all(width == 320 for width in sizes):
+            break
+        page.wait_for_timeout(500)
+    assert sizes == [320, 320, 320]
+    check_page(page, "photos-submitted")
