@@ -4,13 +4,15 @@ reason, sees the original (the photo as taken), and marks the photo "shows a per
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, check_page, login
+from tests.browser.conftest import ROOT, check_page, login, own_database_env, running_server
 
 VERIFIER = "verifier@demo.fieldvisit.id"
 DISTRICT = "tangerang@demo.fieldvisit.id"
@@ -18,11 +20,24 @@ REASON = "Memeriksa nomor register anak asuh pada papan"
 
 
 @pytest.fixture(scope="module")
-def photo_id(live_server) -> int:
+def own_database() -> dict[str, str]:
+    """A database of its own: the seeded LKSA visit would come first in the shared demo's lists."""
+    return own_database_env("originals")
+
+
+@pytest.fixture(scope="module")
+def live_server(own_database: dict[str, str]) -> Iterator[str]:
+    with running_server(own_database) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def photo_id(live_server: str, own_database: dict[str, str]) -> int:
+    env = {**os.environ, **own_database}
     env_run = [sys.executable, "-m"]
-    subprocess.run([*env_run, "tests.browser.seed_evaluation"], cwd=ROOT, check=True)
-    done = subprocess.run([*env_run, "tests.browser.seed_photos"], cwd=ROOT, check=True, capture_output=True,
-                          text=True)
+    subprocess.run([*env_run, "tests.browser.seed_evaluation"], cwd=ROOT, env=env, check=True)
+    done = subprocess.run([*env_run, "tests.browser.seed_photos"], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True)
     return int(done.stdout.strip().splitlines()[-1])
 
 
