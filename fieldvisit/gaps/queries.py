@@ -9,6 +9,7 @@ everyone else (note-takers, other districts) gets NotFound.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -64,6 +65,12 @@ async def team_access(user: CurrentUser, evaluation_id: int) -> GapAccess:
     if not access.full:
         raise NotFound()
     return access
+
+
+async def evaluation_accesses(user: CurrentUser, evaluation_ids: list[int]) -> AsyncIterator[GapAccess]:
+    """Each evaluation's access in turn, loaded when its turn comes (a whole-round export)."""
+    for evaluation_id in evaluation_ids:
+        yield await gap_access(user, evaluation_id)
 
 
 # ---- the list ------------------------------------------------------------------------------------
