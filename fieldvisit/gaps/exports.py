@@ -5,7 +5,8 @@ What an export holds: the gap's kind, status, weight, indicator, site, item, cla
 the values and factor, due date, overdue, dates and the last answer. Never a photo, an original,
 a blob key, GPS coordinates or a photo's provenance: a district sees what its page shows.
 Every text cell that a spreadsheet would read as a formula (= + - @ tab CR) is neutralised
-with a leading apostrophe."""
+with a leading apostrophe. The CSV and XLSX writers are ``fieldvisit.web.spreadsheet``, shared
+with the findings export."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from fieldvisit.gaps.queries import GapAccess, list_gaps
 from fieldvisit.web.i18n import N_, _
 from fieldvisit.web.spreadsheet import neutralise, plain_time
 from fieldvisit.web.spreadsheet import number as _number
-
-__all__ = ["BATCH", "COLUMNS", "ROUND_COLUMNS", "cells", "neutralise", "round_rows", "rows"]
 
 BATCH = 1000
 

@@ -21,7 +21,7 @@ BATCH = 1000
 
 COLUMNS = (
     N_("Site code"), N_("Site"), N_("Site type"), N_("Item code"), N_("Checklist item"), N_("Result"), N_("Note"),
-    N_("How it was verified"), N_("Photos"), N_("Verifier"), N_("Saved at (UTC)"),
+    N_("How it was verified"), N_("Number of photos"), N_("Verifier"), N_("Saved at (UTC)"),
 )
 ROUND_COLUMNS = (N_("Kab/kota"), *COLUMNS)
 
