@@ -591,7 +591,8 @@ _EXPORT_SQL = """
 SELECT f.id, f.item_code, f.result, f.note, f.saved_at, s.code AS site_code, s.name AS site_name,
        s.site_type, st.name_id AS site_type_id, st.name_en AS site_type_en, i.text_id, i.text_en, v.mode,
        CASE WHEN v.check_in_latitude IS NULL THEN 0 ELSE 1 END AS located, u.name AS saved_by_name,
-       (SELECT COUNT(*) FROM photo p WHERE p.visit = f.visit AND p.item_code = f.item_code) AS photos
+       (SELECT COUNT(*) FROM photo p WHERE p.district_evaluation = f.district_evaluation AND p.visit = f.visit
+        AND p.item_code = f.item_code) AS photos
 FROM finding f JOIN visit v ON v.id = f.visit JOIN site s ON s.id = f.site JOIN app_user u ON u.id = f.saved_by
 LEFT JOIN catalogue_site_type st ON st.version = {} AND st.code = s.site_type
 LEFT JOIN catalogue_checklist_item i ON i.version = {} AND i.code = f.item_code
