@@ -153,3 +153,22 @@ async def test_the_evaluation_page_and_the_gap_list_link_to_the_exports(make_cli
         await notetaker.sign_in_as(world.notetaker)
         html = (await notetaker.get(f"/evaluations/{e}")).text
     assert f"/evaluations/{e}/findings.csv" in html and f"/evaluations/{e}/gaps.csv" not in html
+
+
+async def test_exports_page_through_batches_without_losing_or_repeating_a_row(make_client, world: World,
+                                                                            monkeypatch):
+    from fieldvisit.gaps import exports as gap_exports
+    from fieldvisit.visits import exports as finding_exports
+
+    gaps = await reconciled_example(world)
+    await tangerang_findings(world)
+    monkeypatch.setattr(finding_exports, "BATCH", 2)
+    monkeypatch.setattr(gap_exports, "BATCH", 2)
+    async with make_client() as admin:
+        await admin.sign_in_as(world.admin)
+        findings = read_csv(await admin.get(f"/admin/rounds/{world.round_id}/findings.csv"))
+        one = read_csv(await admin.get(f"/evaluations/{world.tangerang_evaluation}/findings.csv"))
+        round_gaps = read_csv(await admin.get(f"/admin/rounds/{world.round_id}/gaps.csv"))
+    assert len(one) - 1 == 4 + 4, "the example's four findings and these four, each once"
+    assert len(findings) - 1 == len(one) - 1 + 1, "and Serang's one"
+    assert sorted(int(r[1]) for r in round_gaps[1:]) == sorted(gaps.values())
