@@ -148,7 +148,12 @@
     });
   }
 
-  window.FieldVisitCapture = {sendPhoto: sendPhoto, prepare: prepare, uuid4: uuid4};
+  // keep(visitId, photo) is called for each prepared photo before its turn to be sent; the offline
+  // outbox replaces it (and wraps sendPhoto) so that a chosen photo survives the page being killed.
+  var capture = window.FieldVisitCapture = {
+    sendPhoto: sendPhoto, prepare: prepare, uuid4: uuid4,
+    keep: function () { return Promise.resolve(); }
+  };
 
   // --- the queue on the page: one photo at a time ---
 
@@ -228,22 +233,39 @@
     next();
   }
 
+  function photoOf(entry) {
+    return {uuid: entry.uuid, itemCode: entry.itemCode, source: entry.source, blob: entry.blob,
+      filename: entry.file.name};
+  }
+
+  var preparing = Promise.resolve();
+
+  function prepareAndKeep(entry) {
+    // One photo at a time (a cheap phone's memory), in the order chosen; a photo the outbox
+    // cannot keep (storage full) is still sent directly.
+    preparing = preparing.then(function () {
+      return prepare(entry.file, entry.longEdge);
+    }).then(function (blob) {
+      entry.blob = blob;  // a retry sends the same bytes under the same UUID
+      return capture.keep(entry.visitId, photoOf(entry)).catch(function () { return null; });
+    });
+    entry.ready = preparing;
+  }
+
   function next() {
     if (busy || !queue.length) { return; }
     busy = true;
     var entry = queue.shift();
     show(entry, "sending");
-    var ready = entry.blob ? Promise.resolve(entry.blob) : prepare(entry.file, entry.longEdge);
-    ready.then(function (blob) {
-      entry.blob = blob;  // a retry sends the same bytes under the same UUID
-      return sendPhoto(entry.visitId, {uuid: entry.uuid, itemCode: entry.itemCode, source: entry.source,
-        blob: blob, filename: entry.file.name}, function (fraction) { entry.bar.value = fraction; });
+    entry.ready.then(function () {
+      return capture.sendPhoto(entry.visitId, photoOf(entry), function (fraction) { entry.bar.value = fraction; });
     }).then(function (saved) {
       entry.bar.value = 1;
       show(entry, "saved");
       addThumbnail(entry, saved);
     }, function (error) {
-      show(entry, "failed", error.message);
+      // Kept by the offline outbox: it is sent again by itself, nothing to retry by hand.
+      if (error.kept) { show(entry, "kept"); } else { show(entry, "failed", error.message); }
     }).then(function () {
       busy = false;
       next();
@@ -261,6 +283,7 @@
         source: form.dataset.source || "camera", longEdge: parseInt(form.dataset.longEdge, 10) || 2048,
         labels: labels(form), box: box};
       list.appendChild(row(entry));
+      prepareAndKeep(entry);
       enqueue(entry);
     });
     input.value = "";

@@ -96,7 +96,13 @@
   }
 
   function put(item) { return tx("readwrite", function (store) { store.put(item); }); }
-  function add(item) { return tx("readwrite", function (store) { store.add(item); }); }
+  function add(item) {
+    // The new item's key is kept on it, so that it can be put back or dropped later.
+    return tx("readwrite", function (store) { return store.add(item); }).then(function (request) {
+      item.seq = request.result;
+      return item.seq;
+    });
+  }
   function drop(seq) { return tx("readwrite", function (store) { store.delete(seq); }); }
 
   // --- sending -------------------------------------------------------------------------------
@@ -278,7 +284,8 @@
     if (items.length === 0) { return; }
     var f = findings === 1 ? T.findingOne : fill(T.findingMany, {n: findings});
     var p = photos === 1 ? T.photoOne : fill(T.photoMany, {n: photos});
-    box.querySelector(".outbox-title").textContent = fill(T.summary, {findings: f, photos: p});
+    box.querySelector(".outbox-title").textContent = !findings ? fill(T.summaryOne, {what: p})
+      : !photos ? fill(T.summaryOne, {what: f}) : fill(T.summary, {findings: f, photos: p});
     var state = "";
     var login = box.querySelector(".outbox-login");
     login.hidden = !paused;
@@ -608,6 +615,7 @@
     var capture = window.FieldVisitCapture;
     if (!capture || !capture.sendPhoto) { return false; }
     var direct = capture.sendPhoto;
+    capture.keep = keepPhoto;  // each photo, as soon as it is prepared: before its turn to be sent
     capture.sendPhoto = function (visitId, photo, onProgress) {
       return keepPhoto(visitId, photo).then(function (item) {
         return direct(visitId, photo, onProgress).then(function (saved) {
@@ -615,6 +623,7 @@
         }, function (error) {
           item.state = error.retryable === false ? "refused" : "waiting";
           item.error = error.retryable === false ? error.message : "";
+          error.kept = error.retryable !== false;  // the outbox sends it again by itself
           return put(item).then(function () { render(); run(); throw error; });
         });
       });
@@ -640,9 +649,8 @@
   }
 
   forgetOtherUser();
-  // capture.js sends the photos chosen on the visit page itself; keeping them in the outbox
-  // first (wrapCapture) is not switched on yet: its send did not settle in the browser tests.
-  captureWrapped = !!window.FieldVisitCapture;
+  // capture.js sends the photos chosen on the visit page itself, each kept in the outbox first.
+  captureWrapped = wrapCapture();
   document.addEventListener("change", intercept, true);
   document.addEventListener("submit", intercept, true);
   document.addEventListener("submit", function (event) {

@@ -246,7 +246,7 @@ def test_a_server_answering_500_loses_nothing_and_the_banner_says_so(phone, new_
     page.route("**/visits/*/items/*", failing)
     record(page, range(5), "not_met")
     expect(page.locator("#outbox .outbox-state")).to_contain_text("galat 500")
-    expect(page.locator(BANNER)).to_have_text("5 temuan dan 0 foto belum terkirim")
+    expect(page.locator(BANNER)).to_have_text("5 temuan belum terkirim")
     check_page(page, "offline-server-500", full_page=False)
     assert findings(visit) == []
     wait_until_sent(page)
@@ -265,8 +265,8 @@ def test_two_team_members_editing_one_item_offline_both_versions_are_kept(phone,
         page.goto(f"/visits/{visit}")
     record(vera, range(1), "met")
     record(vino, range(1), "not_met")  # later
-    expect(vera.locator(BANNER)).to_have_text("1 temuan dan 0 foto belum terkirim")
-    expect(vino.locator(BANNER)).to_have_text("1 temuan dan 0 foto belum terkirim")
+    expect(vera.locator(BANNER)).to_have_text("1 temuan belum terkirim")
+    expect(vino.locator(BANNER)).to_have_text("1 temuan belum terkirim")
     vera.context.set_offline(False)
     wait_until_sent(vera)
     vino.context.set_offline(False)
@@ -290,7 +290,7 @@ def test_saves_waiting_when_the_sign_in_expires_go_after_signing_in_again(phone,
     page.context.clear_cookies(name="fv_session")  # the session ended on the server's side
     page.context.set_offline(False)
     expect(page.locator("#outbox .outbox-state")).to_contain_text("Sesi masuk Anda sudah habis")
-    expect(page.locator(BANNER)).to_have_text("3 temuan dan 0 foto belum terkirim")
+    expect(page.locator(BANNER)).to_have_text("3 temuan belum terkirim")
     check_page(page, "offline-login-expired", full_page=False)
     assert findings(visit) == []
 
@@ -312,7 +312,7 @@ def test_another_user_on_the_same_phone_never_sends_or_sees_the_waiting_saves(ph
     page.context.set_offline(True)
     page.goto(f"/visits/{visit}")
     record(page, range(2))
-    expect(page.locator(BANNER)).to_have_text("2 temuan dan 0 foto belum terkirim")
+    expect(page.locator(BANNER)).to_have_text("2 temuan belum terkirim")
     page.context.clear_cookies(name="fv_session")
     page.context.set_offline(False)
 
@@ -384,3 +384,49 @@ def test_a_nearly_full_phone_refuses_a_new_photo_with_a_clear_message(phone, new
     expect(page.locator("#outbox")).to_be_hidden()
     check_page(page, "offline-storage-full", full_page=False)
     assert stored_photos(visit) == []
+
+
+def test_photos_taken_with_the_camera_offline_are_kept_and_arrive_once_after_a_restart(
+        phone, new_visit, stored_photos, tmp_path):
+    """The visit page's own camera input (capture.js): each photo is kept in the outbox before it
+    is sent, so a send cut off by the connection, or the page killed, loses nothing."""
+    visit = new_visit()
+    page = phone("camera")
+    ready(page, visit)
+    page.goto(f"/visits/{visit}")
+    page.context.set_offline(True)
+    item = page.locator("section.item").first
+    shots = [str(jpeg_with_exif(tmp_path / f"IMG_CAM_{n}.jpg", n)) for n in range(2)]
+    item.locator("input[type=file][capture]").set_input_files(shots)
+    expect(page.locator(BANNER)).to_have_text("2 foto belum terkirim")
+    expect(item.locator(".photo-queue li[data-state=kept]")).to_have_count(2)  # the direct sends failed: kept
+    expect(item.locator(".photo-queue")).to_contain_text("Disimpan di ponsel ini: dikirim begitu jaringan kembali")
+    expect(item.locator(".photo-queue button.retry")).to_have_count(0)  # the outbox retries, not the verifier
+    kept = page.evaluate("async () => (await window.FieldVisitOutbox.pending()).map(i => [i.kind, i.size])")
+    assert [kind for kind, _size in kept] == ["photo", "photo"]
+    assert all(0 < size < Path(shots[0]).stat().st_size for _kind, size in kept)  # downscaled before keeping
+    item.locator(".photo-queue").scroll_into_view_if_needed()
+    check_page(page, "offline-camera-photos-kept", full_page=False)
+    page.context.close()  # the camera app killed the browser while offline
+    assert stored_photos(visit) == []
+
+    page = phone("camera")
+    page.goto(f"/visits/{visit}")  # back online: the outbox sends what it kept
+    wait_until_sent(page)
+    photos = stored_photos(visit)
+    assert len(photos) == 2 and len({p["client_uuid"] for p in photos}) == 2
+    assert all(p["source"] == "camera" for p in photos)
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_photo_sent_directly_online_leaves_nothing_in_the_outbox(phone, new_visit, stored_photos, tmp_path):
+    visit = new_visit()
+    page = phone("online")
+    ready(page, visit)
+    page.goto(f"/visits/{visit}")
+    item = page.locator("section.item").first
+    item.locator("input[type=file][capture]").set_input_files(str(jpeg_with_exif(tmp_path / "IMG_ON.jpg", 3)))
+    expect(item.locator(".photo-queue li[data-state=saved]")).to_have_count(1)
+    page.wait_for_function("async () => (await window.FieldVisitOutbox.pending()).length === 0")
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert len(stored_photos(visit)) == 1
