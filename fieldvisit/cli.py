@@ -1,5 +1,5 @@
 """The `fieldvisit` command: serve, migrate, create-user, demo, import-regions, import-sites,
-import-claims, load-catalogue, purge-originals, messages."""
+import-claims, load-catalogue, purge-originals, remind-overdue, messages."""
 
 from __future__ import annotations
 
@@ -291,6 +291,34 @@ def cmd_purge_originals(args: argparse.Namespace) -> int:
     return int(report.exit_code)
 
 
+def cmd_remind_overdue(args: argparse.Namespace) -> int:
+    """For cron (daily): e-mail each district's staff their overdue gaps and each evaluation's
+    verifiers the overdue gaps to chase, each gap once a day per person. Exit 0 when done, 1
+    when some e-mails were not sent (the next run sends them), 2 without SMTP_HOST (unless
+    --dry-run) or on a configuration error."""
+    from datetime import UTC, datetime
+
+    from fieldvisit import db
+    from fieldvisit.gaps import notify
+
+    settings = _settings()
+    if not settings.smtp_host and not args.dry_run:
+        print("fieldvisit: remind-overdue needs SMTP_HOST (see the README's settings); nothing sent",
+              file=sys.stderr)
+        return 2
+
+    async def run() -> Any:
+        async with db.connected(settings):
+            return await notify.remind_overdue(settings, now=datetime.now(UTC), dry_run=args.dry_run)
+
+    report = asyncio.run(run())
+    if args.dry_run:
+        for address in report.recipients:
+            print(f"  {address}")
+    print(report.summary(), file=sys.stderr if report.failed else sys.stdout)
+    return int(report.exit_code)
+
+
 def cmd_messages(args: argparse.Namespace) -> int:
     from fieldvisit.web import i18n
 
@@ -339,6 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                "ORIGINALS_RETENTION_DAYS (derivatives, findings, audit stay)")
     p.add_argument("--dry-run", action="store_true", help="only count what would be removed")
     p.set_defaults(func=cmd_purge_originals)
+    p = sub.add_parser("remind-overdue", help="e-mail district staff and verifiers the gaps past their due date "
+                                              "(once per gap a day; needs SMTP_HOST)")
+    p.add_argument("--dry-run", action="store_true", help="only list who would be e-mailed; sends and records nothing")
+    p.set_defaults(func=cmd_remind_overdue)
     sub.add_parser("messages", help="extract strings and update the Indonesian catalogues").set_defaults(
         func=cmd_messages)
     return parser

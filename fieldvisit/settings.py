@@ -103,7 +103,7 @@ class Settings:
     gap_max_attachment_mb: int = setting(
         "GAP_MAX_ATTACHMENT_MB", 10, "Largest file a district attaches to its answer to a gap (PDF, JPEG, PNG), in MB."
     )
-    smtp_host: str = setting("SMTP_HOST", "", "Mail server for gap notifications; empty sends no e-mail.")
+    smtp_host: str = setting("SMTP_HOST", "", "Mail server for gap notifications and `fieldvisit remind-overdue`; empty sends no e-mail.")
     smtp_port: int = setting("SMTP_PORT", 587, "Mail server port.")
     smtp_username: str = setting("SMTP_USERNAME", "", "Mail server login; empty: no login.")
     smtp_password: str = setting("SMTP_PASSWORD", "", "Mail server password.")

@@ -328,3 +328,48 @@ def whatsapp_link(text: str, url: str) -> str:
 def photo_display_path(photo_id: int) -> str:
     """The app route that serves a photo's display copy (blurred where it must be)."""
     return f"/photos/{int(photo_id)}/display"
+
+
+# ---- overdue reminders (`fieldvisit remind-overdue`) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueGap:
+    """A gap the district still owes an answer to, with the local day it is judged on."""
+
+    id: int
+    evaluation_id: int
+    district_id: int
+    status: str
+    due_on: date | None
+    today: date  # the district's local day
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One e-mail: one person, one district evaluation, its overdue gaps (ids ascending)."""
+
+    user_id: int
+    evaluation_id: int
+    role: str  # district (answer them) | verifier (chase them)
+    gap_ids: tuple[int, ...]
+    sent_on: date
+
+
+def plan_reminders(gaps: list[OverdueGap], district_staff: Mapping[int, list[int]],
+                   teams: Mapping[int, list[int]], already_sent: set[tuple[int, int, date]]) -> list[Reminder]:
+    """Who is told about which overdue gap today: the district's staff (``district_staff``:
+    district id -> user ids) and the evaluation's verifiers (``teams``: evaluation id -> user
+    ids), each gap at most once a day per person (``already_sent``: (gap, user, day)). Gaps not
+    overdue on their district's day are left out; a person with nothing new gets no e-mail."""
+    grouped: dict[tuple[int, int, str, date], list[int]] = {}
+    for gap in gaps:
+        if not is_overdue(gap.status, gap.due_on, gap.today):
+            continue
+        for role, users in (("district", district_staff.get(gap.district_id, [])),
+                            ("verifier", teams.get(gap.evaluation_id, []))):
+            for user_id in users:
+                if (gap.id, user_id, gap.today) not in already_sent:
+                    grouped.setdefault((user_id, gap.evaluation_id, role, gap.today), []).append(gap.id)
+    return [Reminder(user, evaluation, role, tuple(sorted(ids)), day)
+            for (user, evaluation, role, day), ids in sorted(grouped.items())]

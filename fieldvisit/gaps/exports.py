@@ -5,56 +5,31 @@ What an export holds: the gap's kind, status, weight, indicator, site, item, cla
 the values and factor, due date, overdue, dates and the last answer. Never a photo, an original,
 a blob key, GPS coordinates or a photo's provenance: a district sees what its page shows.
 Every text cell that a spreadsheet would read as a formula (= + - @ tab CR) is neutralised
-with a leading apostrophe."""
+with a leading apostrophe. The CSV and XLSX writers are ``fieldvisit.web.spreadsheet``, shared
+with the findings export."""
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import io
-import os
-import tempfile
-from collections.abc import AsyncIterator, Iterable
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fieldvisit.gaps import domain
 from fieldvisit.gaps.domain import GapFilter
 from fieldvisit.gaps.queries import GapAccess, list_gaps
-from fieldvisit.web.i18n import N_, _, set_language
+from fieldvisit.web.i18n import N_, _
+from fieldvisit.web.spreadsheet import neutralise, plain_time
+from fieldvisit.web.spreadsheet import number as _number
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
 
 COLUMNS = (
-    ("id", N_("Gap")), ("rule", N_("Kind")), ("status", N_("Status")), ("severity", N_("Weight")),
-    ("indicator", N_("Indicator")), ("site", N_("Site")), ("item", N_("Checklist item")), ("claimed", N_("Claimed")),
-    ("found", N_("Found")), ("claimed_value", N_("Claimed value")), ("verified_value", N_("Verified value")),
-    ("vf", N_("Verification factor")), ("due_on", N_("Due date")), ("overdue", N_("Overdue")),
-    ("opened_at", N_("Opened")), ("updated_at", N_("Last change")), ("answer", N_("Last answer of the district")),
+    N_("Gap"), N_("Kind"), N_("Status"), N_("Weight"), N_("Indicator"), N_("Site"), N_("Checklist item"),
+    N_("Claimed"), N_("Found"), N_("Claimed value"), N_("Verified value"), N_("Verification factor"),
+    N_("Due date"), N_("Overdue"), N_("Opened"), N_("Last change"), N_("Last answer of the district"),
 )
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe; numbers and
-    dates stay what they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def header() -> list[str]:
-    return [_(label) for _key, label in COLUMNS]
-
-
-def _number(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except ArithmeticError:
-        return None
+#: A whole round's export: the kab/kota first.
+ROUND_COLUMNS = (N_("Kab/kota"), *COLUMNS)
 
 
 def cells(gap: dict[str, Any], answer: str, *, full: bool) -> list[Any]:
@@ -69,15 +44,10 @@ def cells(gap: dict[str, Any], answer: str, *, full: bool) -> list[Any]:
         domain.severity_label(gap["severity"]), gap["indicator_code"] or "", gap.get("site_name") or "",
         facts.get("item_code") or "", word(facts.get("claimed")), word(facts.get("found") or facts.get("outcome")),
         _number(facts.get("claimed_value")), _number(facts.get("verified_value")), _number(facts.get("vf")),
-        gap["due_on"], _("yes") if gap["overdue"] else "", _plain_time(gap["opened_at"]),
-        _plain_time(gap["updated_at"]), answer,
+        gap["due_on"], _("yes") if gap["overdue"] else "", plain_time(gap["opened_at"]),
+        plain_time(gap["updated_at"]), answer,
     ]
     return [neutralise(c) for c in row]
-
-
-def _plain_time(value: datetime | None) -> datetime | None:
-    """Spreadsheets hold no time zones: UTC, without the zone."""
-    return value.replace(tzinfo=None) if value is not None and value.tzinfo else value
 
 
 async def rows(access: GapAccess, flt: GapFilter, *, today: date,
@@ -101,49 +71,13 @@ async def rows(access: GapAccess, flt: GapFilter, *, today: date,
         after = batch[-1]["id"]
 
 
-def _csv_line(values: Iterable[Any]) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerow(["" if v is None else (v.isoformat(sep=" ") if isinstance(v, datetime) else v)
-                              for v in values])
-    return out.getvalue()
+async def round_rows(accesses: AsyncIterator[GapAccess]) -> AsyncIterator[list[Any]]:
+    """Every gap of a round (admins): each district evaluation's rows in turn, kab/kota first;
+    one evaluation's batch in memory at a time."""
+    from fieldvisit.web.spreadsheet import with_first_column
 
-
-async def csv_stream(lang: str, source: AsyncIterator[list[Any]]) -> AsyncIterator[bytes]:
-    set_language(lang)  # the body is sent after the handler returned: labels in the reader's language
-    yield ("\ufeff" + _csv_line(header())).encode()
-    chunk: list[str] = []
-    async for row in source:
-        chunk.append(_csv_line(row))
-        if len(chunk) >= 200:
-            yield "".join(chunk).encode()
-            chunk = []
-    if chunk:
-        yield "".join(chunk).encode()
-
-
-def _sheet_title(title: str) -> str:
-    """Excel refuses []:*?/\\ in a sheet's name and more than 31 characters."""
-    cleaned = "".join(" " if c in "[]:*?/\\" else c for c in title).strip()
-    return cleaned[:31] or "Gaps"
-
-
-async def xlsx_stream(lang: str, source: AsyncIterator[list[Any]], title: str) -> AsyncIterator[bytes]:
-    """openpyxl's write-only workbook keeps rows on disk, not in memory; the finished file is
-    sent in chunks and removed."""
-    from openpyxl import Workbook
-
-    set_language(lang)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=_sheet_title(title))
-    sheet.append(header())
-    async for row in source:
-        sheet.append(row)
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
-    try:
-        await asyncio.to_thread(book.save, path)
-        with open(path, "rb") as fh:  # noqa: ASYNC230 - small reads between yields
-            while chunk := fh.read(64 * 1024):
-                yield chunk
-    finally:
-        os.unlink(path)
+    async for access in accesses:
+        today = domain.local_today(datetime.now(UTC), access.evaluation.utc_offset)
+        async for row in with_first_column(access.evaluation.district_name, rows(
+                access, GapFilter.parse("", "", "", "", ""), today=today, cluster_indicators=None)):
+            yield row

@@ -9,8 +9,9 @@ everyone else (note-takers, other districts) gets NotFound.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -21,7 +22,7 @@ from fieldvisit.audit import queries as audit
 from fieldvisit.errors import Forbidden, NotFound, RuleViolation
 from fieldvisit.gaps import domain
 from fieldvisit.gaps.domain import Action, GapFilter
-from fieldvisit.gaps.tables import GapAttachment, GapEvent
+from fieldvisit.gaps.tables import GapAttachment, GapEvent, GapReminder
 from fieldvisit.reconcile.domain import ACTIVE, DECIDED, GapStatus, parse_subject
 from fieldvisit.reconcile.queries import Evaluation, as_date, as_datetime, json_value, load_meta, placeholders, raw_rows
 
@@ -64,6 +65,12 @@ async def team_access(user: CurrentUser, evaluation_id: int) -> GapAccess:
     if not access.full:
         raise NotFound()
     return access
+
+
+async def evaluation_accesses(user: CurrentUser, evaluation_ids: list[int]) -> AsyncIterator[GapAccess]:
+    """Each evaluation's access in turn, loaded when its turn comes (a whole-round export)."""
+    for evaluation_id in evaluation_ids:
+        yield await gap_access(user, evaluation_id)
 
 
 # ---- the list ------------------------------------------------------------------------------------
@@ -456,6 +463,76 @@ async def needs_action(user: CurrentUser, *, today: date, limit: int = 10) -> di
                              not r["overdue"], r["due_on"] or date.max, r["id"]))
     return {"items": rows[:limit], "count": len(rows), "overdue": sum(1 for r in rows if r["overdue"]),
             "responded": sum(1 for r in rows if r["status"] == GapStatus.RESPONDED)}
+
+
+# ---- overdue reminders (`fieldvisit remind-overdue`) -------------------------------------------------
+
+
+async def overdue_gaps(now: datetime) -> list[dict[str, Any]]:
+    """Gaps of rounds not closed that the district still owes an answer to and that are past
+    their due date (on the district's own day, which ``domain.plan_reminders`` checks exactly;
+    this query only bounds the set), with what a reminder shows. Never a provenance gap: the
+    district does not see those."""
+    waiting = sorted(domain.AWAITING_DISTRICT)
+    rows = await raw_rows(
+        "SELECT g.id, g.rule, g.status, g.due_on, g.indicator_code, s.name AS site_name, "  # noqa: S608
+        "e.id AS evaluation_id, e.district AS district_id, d.name AS district_name, d.utc_offset, "
+        "r.name AS round_name FROM gap g JOIN district_evaluation e ON e.id = g.district_evaluation "
+        "JOIN evaluation_round r ON r.id = e.round JOIN region d ON d.id = e.district "
+        "LEFT JOIN site s ON s.id = g.site "
+        f"WHERE g.visible_to_district = {{}} AND g.status IN ({placeholders(waiting)}) AND g.due_on < {{}} "
+        "AND r.closed_at IS NULL ORDER BY g.id", True, *waiting, now.date() + timedelta(days=1))
+    for r in rows:
+        r["due_on"] = as_date(r["due_on"])
+        r["today"] = domain.local_today(now, r["utc_offset"] or "+07:00")
+    return rows
+
+
+async def reminder_people(district_ids: list[int], evaluation_ids: list[int]) -> tuple[
+        dict[int, list[int]], dict[int, list[int]], dict[int, dict[str, Any]]]:
+    """The active district staff of each district, the active verifiers on each evaluation's
+    team, and each one's e-mail address and language."""
+    staff: dict[int, list[int]] = defaultdict(list)
+    teams: dict[int, list[int]] = defaultdict(list)
+    people: dict[int, dict[str, Any]] = {}
+    if district_ids:
+        for r in await raw_rows(
+                "SELECT id, district, email, language FROM app_user WHERE role = {} AND is_active = {} "  # noqa: S608
+                f"AND district IN ({placeholders(district_ids)}) ORDER BY id", "district", True, *district_ids):
+            staff[int(r["district"])].append(int(r["id"]))
+            people[int(r["id"])] = r
+    if evaluation_ids:
+        for r in await raw_rows(
+                'SELECT a.district_evaluation, u.id, u.email, u.language FROM assignment a '  # noqa: S608
+                'JOIN app_user u ON u.id = a."user" WHERE u.role = {} AND u.is_active = {} '
+                f"AND a.district_evaluation IN ({placeholders(evaluation_ids)}) ORDER BY u.id",
+                "verifier", True, *evaluation_ids):
+            teams[int(r["district_evaluation"])].append(int(r["id"]))
+            people[int(r["id"])] = r
+    return dict(staff), dict(teams), people
+
+
+async def reminders_sent_since(day: date) -> set[tuple[int, int, date]]:
+    """(gap, user, day) of the reminders sent on ``day`` or later."""
+    rows = await raw_rows('SELECT gap, "user", sent_on FROM gap_reminder WHERE sent_on >= {}', day)
+    return {(int(r["gap"]), int(r["user"]), as_date(r["sent_on"])) for r in rows}  # type: ignore[misc]
+
+
+async def claim_reminder(reminder: domain.Reminder, now: datetime) -> tuple[int, ...]:
+    """Record the reminder's gaps as sent to its person on its day, before sending; returns the
+    gaps this run claimed (a run in parallel may have claimed some first: the unique index
+    decides, so no gap is mailed twice)."""
+    rows = await GapReminder.insert(*[
+        GapReminder(gap=gap_id, user=reminder.user_id, sent_on=reminder.sent_on, sent_at=now)
+        for gap_id in reminder.gap_ids]).on_conflict(action="DO NOTHING").returning(GapReminder.gap)
+    return tuple(sorted(int(r["gap"]) for r in rows))
+
+
+async def unclaim_reminder(user_id: int, gap_ids: tuple[int, ...], day: date) -> None:
+    """Forget a claim whose e-mail was not sent, so the next run sends it."""
+    if gap_ids:
+        await GapReminder.delete().where((GapReminder.user == user_id) & (GapReminder.sent_on == day)
+                                         & GapReminder.gap.is_in(list(gap_ids)))
 
 
 # ---- the berita acara ------------------------------------------------------------------------------------

@@ -18,9 +18,11 @@ from fieldvisit.errors import Forbidden
 from fieldvisit.gaps import domain, exports, forms, notify, queries
 from fieldvisit.gaps.domain import Action, GapFilter
 from fieldvisit.reconcile.queries import load_catalogue
-from fieldvisit.storage.base import BlobStore, content_disposition, new_key
+from fieldvisit.rounds.queries import round_for_export
+from fieldvisit.storage.base import BlobStore, new_key
 from fieldvisit.storage.images import ImageRejected, make_derivatives
-from fieldvisit.web.auth import SettingsDep, StoreDep, UserDep
+from fieldvisit.web import spreadsheet
+from fieldvisit.web.auth import SettingsDep, StoreDep, UserDep, admin_only
 from fieldvisit.web.blobs import blob_response
 from fieldvisit.web.forms import Errors, read_form
 from fieldvisit.web.i18n import _, current_language
@@ -83,9 +85,14 @@ async def _export(user: Any, evaluation_id: int, flt: GapFilter, fmt: str) -> tu
         i.code for i in catalogue.indicators if i.cluster_code == flt.cluster])
     ev = access.evaluation
     name = f"{_('Gaps')} {ev.district_name}"
-    file_name = f"{name} {ev.round_name}.{fmt}".replace("/", "-")
-    return source, name, {"Content-Disposition": content_disposition(file_name, attachment=True),
-                          "Cache-Control": "private, no-store"}
+    return source, name, spreadsheet.download_headers(f"{name} {ev.round_name}.{fmt}")
+
+
+async def _round_export(user: Any, round_id: int, fmt: str) -> tuple[Any, str, dict[str, str]]:
+    round_name, evaluation_ids = await round_for_export(user, round_id)
+    source = exports.round_rows(queries.evaluation_accesses(user, evaluation_ids))
+    name = f"{_('Gaps')} {round_name}"
+    return source, name, spreadsheet.download_headers(f"{name}.{fmt}")
 
 
 class GapsController(Controller):
@@ -202,8 +209,8 @@ class GapsController(Controller):
         """The (filtered) gap list as CSV, UTF-8 with BOM, streamed."""
         source, name, headers = await _export(user, evaluation_id, GapFilter.parse(status, rule, cluster, indicator,
                                                                                    overdue), "csv")
-        return Stream(exports.csv_stream(current_language(), source), media_type="text/csv; charset=utf-8",
-                      headers=headers)
+        return Stream(spreadsheet.csv_stream(current_language(), exports.COLUMNS, source),
+                      media_type=spreadsheet.CSV_MEDIA_TYPE, headers=headers)
 
     @get("/evaluations/{evaluation_id:int}/gaps.xlsx", name="gaps:export-xlsx")
     async def export_xlsx(self, user: UserDep, evaluation_id: FromPath[int], status: FromQuery[str] = "",
@@ -212,8 +219,22 @@ class GapsController(Controller):
         """The (filtered) gap list as an XLSX workbook, streamed."""
         source, name, headers = await _export(user, evaluation_id, GapFilter.parse(status, rule, cluster, indicator,
                                                                                    overdue), "xlsx")
-        return Stream(exports.xlsx_stream(current_language(), source, name), headers=headers,
-                      media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return Stream(spreadsheet.xlsx_stream(current_language(), exports.COLUMNS, source, name), headers=headers,
+                      media_type=spreadsheet.XLSX_MEDIA_TYPE)
+
+    @get("/admin/rounds/{round_id:int}/gaps.csv", name="gaps:round-export-csv", guards=[admin_only])
+    async def round_export_csv(self, user: UserDep, round_id: FromPath[int]) -> Stream:
+        """Every gap of every district evaluation of a round, a kab/kota column first (admins)."""
+        source, _name, headers = await _round_export(user, round_id, "csv")
+        return Stream(spreadsheet.csv_stream(current_language(), exports.ROUND_COLUMNS, source),
+                      media_type=spreadsheet.CSV_MEDIA_TYPE, headers=headers)
+
+    @get("/admin/rounds/{round_id:int}/gaps.xlsx", name="gaps:round-export-xlsx", guards=[admin_only])
+    async def round_export_xlsx(self, user: UserDep, round_id: FromPath[int]) -> Stream:
+        """The same as XLSX."""
+        source, name, headers = await _round_export(user, round_id, "xlsx")
+        return Stream(spreadsheet.xlsx_stream(current_language(), exports.ROUND_COLUMNS, source, name),
+                      headers=headers, media_type=spreadsheet.XLSX_MEDIA_TYPE)
 
     @get("/evaluations/{evaluation_id:int}/report", name="gaps:report")
     async def report(self, request: Req, user: UserDep, evaluation_id: FromPath[int]) -> Template:

@@ -74,3 +74,14 @@ class ReconcileState(Table, tablename="reconcile_state"):
     # The evaluation's stage and its round's tolerances as the last run saw them: neither has a
     # change timestamp, so the background worker compares this instead.
     inputs_seen = Varchar(length=64, default="")
+
+
+class GapReminder(Table, tablename="gap_reminder"):
+    """An overdue gap e-mailed to one person on one day (the district's local day), written by
+    ``fieldvisit remind-overdue`` before it sends: a second run that day skips it."""
+
+    gap = ForeignKey(references=Gap, null=False, on_delete=OnDelete.cascade)
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade)
+    sent_on = Date()
+    sent_at = Timestamptz(default=TimestamptzNow())
+    # unique together: gap, user, sent_on (unique index in a hand-written migration)

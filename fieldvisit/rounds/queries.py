@@ -120,6 +120,18 @@ async def get_round_for_admin(viewer: CurrentUser, round_id: int) -> dict[str, A
     return row
 
 
+async def round_for_export(viewer: CurrentUser, round_id: int) -> tuple[str, list[int]]:
+    """A round's name and the ids of its district evaluations (by kab/kota code), for a
+    whole-round export: admins only (anyone else, and a round that does not exist, NotFound)."""
+    _require_admin(viewer)
+    row = await Round.select(Round.name).where(Round.id == round_id).first()
+    if row is None:
+        raise NotFound()
+    rows = await DistrictEvaluation.select(DistrictEvaluation.id).where(DistrictEvaluation.round == round_id).order_by(
+        DistrictEvaluation.district.code).order_by(DistrictEvaluation.id)
+    return row["name"], [r["id"] for r in rows]
+
+
 async def round_name_taken(name: str, *, except_id: int | None = None) -> bool:
     query = Round.exists().where(Round.name == name)
     if except_id is not None:

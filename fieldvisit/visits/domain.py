@@ -68,6 +68,31 @@ def may_see_gps(role: Role) -> bool:
     return role in (Role.ADMIN, Role.VERIFIER)
 
 
+# --- provenance in exports ------------------------------------------------------------
+
+PROVENANCE_LABELS = {
+    "video": N_("Video session"),
+    "located": N_("On site, location recorded"),
+    "unlocated": N_("On site, no location"),
+    "on_site": N_("On site"),
+}
+
+
+def provenance(mode: str, located: bool, *, may_see_location: bool) -> str:
+    """How a finding was made, for an export: by video, or on site with or without a recorded
+    location. Whether a location was recorded is for those who may see GPS (``may_see_gps``);
+    the others read "on site". Never the coordinates themselves."""
+    if mode == "video":
+        return "video"
+    if not may_see_location:
+        return "on_site"
+    return "located" if located else "unlocated"
+
+
+def provenance_label(key: str) -> str:
+    return _(PROVENANCE_LABELS[key])
+
+
 # --- check-in ------------------------------------------------------------------------
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)

@@ -583,3 +583,29 @@ async def site_outcomes(evaluation_id: int) -> list[dict[str, Any]]:
 
 def today_in(evaluation: dict[str, Any], now: datetime) -> date:
     return domain.local_today(now, evaluation.get("utc_offset") or "+07:00")
+
+
+# --- the findings export ---------------------------------------------------------------------------
+
+_EXPORT_SQL = """
+SELECT f.id, f.item_code, f.result, f.note, f.saved_at, s.code AS site_code, s.name AS site_name,
+       s.site_type, st.name_id AS site_type_id, st.name_en AS site_type_en, i.text_id, i.text_en, v.mode,
+       CASE WHEN v.check_in_latitude IS NULL THEN 0 ELSE 1 END AS located, u.name AS saved_by_name,
+       (SELECT COUNT(*) FROM photo p WHERE p.district_evaluation = f.district_evaluation AND p.visit = f.visit
+        AND p.item_code = f.item_code) AS photos
+FROM finding f JOIN visit v ON v.id = f.visit JOIN site s ON s.id = f.site JOIN app_user u ON u.id = f.saved_by
+LEFT JOIN catalogue_site_type st ON st.version = {} AND st.code = s.site_type
+LEFT JOIN catalogue_checklist_item i ON i.version = {} AND i.code = f.item_code
+WHERE f.district_evaluation = {} AND f.id > {}
+  AND NOT EXISTS (SELECT 1 FROM finding n WHERE n.visit = f.visit AND n.item_code = f.item_code
+                  AND n.version > f.version)
+ORDER BY f.id LIMIT {}"""
+
+
+async def findings_for_export(evaluation: dict[str, Any], *, after_id: int, limit: int) -> list[dict[str, Any]]:
+    """One batch of an evaluation's current findings (the highest version of each visit and
+    item), keyset by id, with what the export shows: site, item words, the visit's mode and
+    whether its check-in recorded a location (never the coordinates), the photo count and who
+    saved it. The caller has checked access (``get_evaluation_for_user``)."""
+    version = evaluation["catalogue_version_id"]
+    return await Finding.raw(_EXPORT_SQL, version, version, evaluation["id"], after_id, int(limit))

@@ -6,20 +6,22 @@ checklist so that each change saves at once and answers the item's block.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 from babel.dates import format_datetime
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from fieldvisit.errors import AppError, Forbidden, RuleViolation
 from fieldvisit.photos.routes import photos_context
-from fieldvisit.rounds.queries import get_evaluation_for_user
-from fieldvisit.visits import domain, forms, queries
-from fieldvisit.web import i18n
-from fieldvisit.web.auth import SettingsDep, UserDep
+from fieldvisit.privacy.queries import export_scope
+from fieldvisit.rounds.queries import get_evaluation_for_user, round_for_export
+from fieldvisit.visits import domain, exports, forms, queries
+from fieldvisit.web import i18n, spreadsheet
+from fieldvisit.web.auth import SettingsDep, UserDep, admin_only
 from fieldvisit.web.forms import Errors, read_form
 from fieldvisit.web.i18n import _
 from fieldvisit.web.render import form_errors, is_htmx, page, see_other
@@ -61,7 +63,58 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+async def _findings_export(user: Any, evaluation_id: int, fmt: str) -> tuple[Any, str, dict[str, str]]:
+    """Those who see the evaluation's visits (admins, its team, the district's own staff) export
+    its findings; anyone else gets 404."""
+    evaluation = await get_evaluation_for_user(user, evaluation_id)
+    await export_scope(user, f"findings.{fmt}", district_id=evaluation["district_id"])  # neither originals nor GPS
+    source = exports.rows(evaluation, may_see_location=domain.may_see_gps(user.role))
+    name = f"{_('Findings')} {evaluation['district_name']}"
+    return source, name, spreadsheet.download_headers(f"{name} {evaluation['round_name']}.{fmt}")
+
+
+async def _round_evaluations(user: Any, evaluation_ids: list[int]) -> AsyncIterator[dict[str, Any]]:
+    for evaluation_id in evaluation_ids:
+        yield await get_evaluation_for_user(user, evaluation_id)
+
+
+async def _round_findings_export(user: Any, round_id: int, fmt: str) -> tuple[Any, str, dict[str, str]]:
+    round_name, evaluation_ids = await round_for_export(user, round_id)
+    await export_scope(user, f"round-findings.{fmt}")
+    name = f"{_('Findings')} {round_name}"
+    return exports.round_rows(_round_evaluations(user, evaluation_ids)), name, spreadsheet.download_headers(
+        f"{name}.{fmt}")
+
+
 class VisitsController(Controller):
+    @get("/evaluations/{evaluation_id:int}/findings.csv", name="visits:findings-csv")
+    async def findings_csv(self, user: UserDep, evaluation_id: FromPath[int]) -> Stream:
+        """The evaluation's current findings as CSV, UTF-8 with BOM, streamed."""
+        source, _name, headers = await _findings_export(user, evaluation_id, "csv")
+        return Stream(spreadsheet.csv_stream(i18n.current_language(), exports.COLUMNS, source),
+                      media_type=spreadsheet.CSV_MEDIA_TYPE, headers=headers)
+
+    @get("/evaluations/{evaluation_id:int}/findings.xlsx", name="visits:findings-xlsx")
+    async def findings_xlsx(self, user: UserDep, evaluation_id: FromPath[int]) -> Stream:
+        """The same as an XLSX workbook."""
+        source, name, headers = await _findings_export(user, evaluation_id, "xlsx")
+        return Stream(spreadsheet.xlsx_stream(i18n.current_language(), exports.COLUMNS, source, name),
+                      media_type=spreadsheet.XLSX_MEDIA_TYPE, headers=headers)
+
+    @get("/admin/rounds/{round_id:int}/findings.csv", name="visits:round-findings-csv", guards=[admin_only])
+    async def round_findings_csv(self, user: UserDep, round_id: FromPath[int]) -> Stream:
+        """Every finding of every district evaluation of a round, a kab/kota column first (admins)."""
+        source, _name, headers = await _round_findings_export(user, round_id, "csv")
+        return Stream(spreadsheet.csv_stream(i18n.current_language(), exports.ROUND_COLUMNS, source),
+                      media_type=spreadsheet.CSV_MEDIA_TYPE, headers=headers)
+
+    @get("/admin/rounds/{round_id:int}/findings.xlsx", name="visits:round-findings-xlsx", guards=[admin_only])
+    async def round_findings_xlsx(self, user: UserDep, round_id: FromPath[int]) -> Stream:
+        """The same as an XLSX workbook."""
+        source, name, headers = await _round_findings_export(user, round_id, "xlsx")
+        return Stream(spreadsheet.xlsx_stream(i18n.current_language(), exports.ROUND_COLUMNS, source, name),
+                      media_type=spreadsheet.XLSX_MEDIA_TYPE, headers=headers)
+
     @get("/evaluations/{evaluation_id:int}/visits", name="visits:evaluation")
     async def evaluation_visits(self, request: Req, user: UserDep, evaluation_id: FromPath[int]) -> Template:
         evaluation = await get_evaluation_for_user(user, evaluation_id)

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from fieldvisit.accounts.tables import User
-from fieldvisit.gaps import exports
 from fieldvisit.gaps.tables import GapEvent
+from fieldvisit.web import spreadsheet
 from tests.routes.test_dashboard import text_of
 from tests.routes.test_gap_pages import reconciled_example
 from tests.support import World
@@ -22,7 +22,7 @@ from tests.support import World
     ("\tx", "'\tx"), ("\rx", "'\rx"), ("Puspaga", "Puspaga"), ("", ""), (-1, -1), (None, None),
 ])
 def test_formula_cells_are_neutralised(value, expected):
-    assert exports.neutralise(value) == expected
+    assert spreadsheet.neutralise(value) == expected
 
 
 async def answer(gap_id: int, world: World, text: str) -> None:

@@ -159,3 +159,16 @@ def test_a_plan_takes_only_the_districts_sites_and_the_evaluations_verifiers():
     assert set(domain.plan_problems([1, 9], {1, 2}, [7], {7})) == {"site"}
     assert set(domain.plan_problems([1], {1}, [], {7})) == {"team"}
     assert set(domain.plan_problems([1], {1}, [5], {7})) == {"team"}
+
+
+@pytest.mark.parametrize(("mode", "located", "may_see_location", "expected"), [
+    ("kunjungan", True, True, "located"),
+    ("kunjungan", False, True, "unlocated"),
+    ("kunjungan", True, False, "on_site"),
+    ("kunjungan", False, False, "on_site"),
+    ("video", False, True, "video"),
+    ("video", True, False, "video"),
+])
+def test_an_export_says_how_a_finding_was_made_and_a_location_only_to_those_who_see_gps(
+        mode, located, may_see_location, expected):
+    assert domain.provenance(mode, located, may_see_location=may_see_location) == expected

@@ -7,7 +7,7 @@ from fieldvisit.gaps.tables import GapAttachment, GapEvent
 from fieldvisit.reconcile import queries
 from fieldvisit.settings import Settings
 from fieldvisit.storage.base import make_store, new_key
-from tests.routes.access import PERSONAS, only
+from tests.routes.access import PERSONAS, admin_only, only
 from tests.support import make_indicator_claim
 from tests.support_reconcile import make_verification
 
@@ -40,6 +40,9 @@ ROWS = {
     ("GET", "/evaluations/{evaluation_id}/gaps.csv"): team_and_district(),
     ("GET", "/evaluations/{evaluation_id}/gaps.xlsx"): team_and_district(),
     ("GET", "/evaluations/{evaluation_id}/report"): only("admin", "verifier"),
+    # a whole round's gaps, every kab/kota: admins only
+    ("GET", "/admin/rounds/{round_id}/gaps.csv"): admin_only(),
+    ("GET", "/admin/rounds/{round_id}/gaps.xlsx"): admin_only(),
 }
 assert all(set(row) == set(PERSONAS) for row in ROWS.values())
 

@@ -2,7 +2,7 @@
 read-only); only admins and the evaluation's verifiers plan and record (others who see the
 visit get 403, those who do not 404)."""
 
-from tests.routes.access import PERSONAS
+from tests.routes.access import PERSONAS, admin_only
 from tests.support import make_visit
 
 
@@ -26,6 +26,12 @@ ROWS = {
     ("POST", "/visits/{visit_id}/outcome"): records(),
     ("POST", "/visits/{visit_id}/items/{item_code}"): records(),
     ("POST", "/visits/{visit_id}/submit"): records(),
+    # the findings export follows the visit pages: those who see the visits download them
+    ("GET", "/evaluations/{evaluation_id}/findings.csv"): sees(),
+    ("GET", "/evaluations/{evaluation_id}/findings.xlsx"): sees(),
+    # a whole round's findings: admins only
+    ("GET", "/admin/rounds/{round_id}/findings.csv"): admin_only(),
+    ("GET", "/admin/rounds/{round_id}/findings.xlsx"): admin_only(),
 }
 
 
