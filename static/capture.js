@@ -11,15 +11,7 @@
 
   var JPEG_QUALITY = 0.82;
 
-  function uuid4() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  var uuid4 = window.FieldVisit.uuid4;  // static/app.js
 
   function csrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -159,6 +151,7 @@
 
   var queue = [];
   var busy = false;
+  var byUuid = {};  // the lines of this page, for the photos the outbox sends later
 
   function labels(form) {
     try { return JSON.parse(form.dataset.labels); } catch (e) { return {}; }
@@ -195,12 +188,15 @@
     entry.message.textContent = text || "";
     var old = entry.li.querySelector("button.retry");
     if (old) { old.remove(); }
-    if (state === "failed") {
+    if (state === "failed" || (state === "kept" && window.FieldVisitOutbox)) {
+      // Failed: send it again from here. Kept: the outbox has it; a tap sends it now.
       var retry = document.createElement("button");
       retry.type = "button";
       retry.className = "button secondary retry";
       retry.textContent = entry.labels.retry || "Retry";
-      retry.addEventListener("click", function () { enqueue(entry); });
+      retry.addEventListener("click", function () {
+        if (state === "failed") { enqueue(entry); } else { window.FieldVisitOutbox.sendNow(); }
+      });
       entry.li.appendChild(retry);
     }
   }
@@ -283,6 +279,7 @@
         source: form.dataset.source || "camera", longEdge: parseInt(form.dataset.longEdge, 10) || 2048,
         labels: labels(form), box: box};
       list.appendChild(row(entry));
+      byUuid[entry.uuid] = entry;
       prepareAndKeep(entry);
       enqueue(entry);
     });
@@ -301,6 +298,15 @@
     if (!form.matches || !form.matches(".photo-form")) { return; }
     event.preventDefault();
     start(form);
+  });
+
+  // A photo kept by the offline outbox and sent by it later: its line says saved after all.
+  document.addEventListener("fieldvisit:photo-saved", function (event) {
+    var entry = byUuid[event.detail.uuid];
+    if (!entry || entry.li.dataset.state === "saved") { return; }
+    entry.bar.value = 1;
+    show(entry, "saved");
+    addThumbnail(entry, event.detail.saved);
   });
 
   // With this script the photos leave as soon as they are chosen: the send button is not needed.

@@ -25,15 +25,7 @@
   var T = box ? box.dataset : {};
   var supported = "serviceWorker" in navigator && "indexedDB" in window && "caches" in window;
 
-  function uuid4() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  var uuid4 = window.FieldVisit.uuid4;  // static/app.js
 
   function fill(template, values) {
     return String(template || "").replace(/\{(\w+)\}/g, function (all, name) {
@@ -408,7 +400,14 @@
   function showSaved(item, html) {
     // The server's block for the item replaces the pending one, unless something newer for
     // the same item is still waiting or the verifier is typing in it.
-    if (item.kind === "photo" || String(visitIdOfPage()) !== String(item.visitId) || !html) { return; }
+    if (item.kind === "photo") {
+      // capture.js marks the photo's line saved and shows its thumbnail.
+      var saved = null;
+      try { saved = JSON.parse(html); } catch (e) { saved = null; }
+      document.dispatchEvent(new CustomEvent("fieldvisit:photo-saved", {detail: {uuid: item.uuid, saved: saved}}));
+      return;
+    }
+    if (String(visitIdOfPage()) !== String(item.visitId) || !html) { return; }
     var section = document.getElementById("item-" + item.itemCode);
     var typing = document.activeElement && document.activeElement.tagName === "TEXTAREA";
     if (!section || (typing && section.contains(document.activeElement))) { return; }

@@ -3,15 +3,7 @@
 (function () {
   "use strict";
 
-  function uuid4() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  var uuid4 = window.FieldVisit.uuid4;  // static/app.js
 
   // Check-in: fill the hidden latitude/longitude/accuracy from navigator.geolocation, then
   // submit. Without permission, without a fix in 15 s, or without geolocation: submit anyway.

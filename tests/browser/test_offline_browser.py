@@ -401,7 +401,7 @@ def test_photos_taken_with_the_camera_offline_are_kept_and_arrive_once_after_a_r
     expect(page.locator(BANNER)).to_have_text("2 foto belum terkirim")
     expect(item.locator(".photo-queue li[data-state=kept]")).to_have_count(2)  # the direct sends failed: kept
     expect(item.locator(".photo-queue")).to_contain_text("Disimpan di ponsel ini: dikirim begitu jaringan kembali")
-    expect(item.locator(".photo-queue button.retry")).to_have_count(0)  # the outbox retries, not the verifier
+    expect(item.locator(".photo-queue button.retry")).to_have_count(2)  # "try again" asks the outbox to send now
     kept = page.evaluate("async () => (await window.FieldVisitOutbox.pending()).map(i => [i.kind, i.size])")
     assert [kind for kind, _size in kept] == ["photo", "photo"]
     assert all(0 < size < Path(shots[0]).stat().st_size for _kind, size in kept)  # downscaled before keeping

@@ -83,17 +83,19 @@ def test_a_verifier_adds_photos_with_progress_and_retries_a_failed_one(new_conte
     queue.scroll_into_view_if_needed()
     check_page(page, "photos-saved", full_page=False)
 
-    # The connection drops during the third photo: it is kept, marked, and a tap sends it again.
+    # The connection drops during the third photo: it is kept on the phone (the outbox), marked,
+    # and a tap sends it again.
     page.route("**/visits/*/photos", lambda route: route.abort("internetdisconnected"))
     (tmp_path / "later").mkdir()
     first.locator("input[type=file][capture]").set_input_files(phone_photos(tmp_path / "later", 1, lat=lat, lon=lon))
-    failed = queue.locator("li[data-state=failed]")
-    expect(failed).to_have_count(1)
-    expect(failed).to_contain_text("Belum tersimpan")
+    kept = queue.locator("li[data-state=kept]")
+    expect(kept).to_have_count(1)
+    expect(kept).to_contain_text("Disimpan di ponsel ini")
+    expect(page.locator("#outbox .outbox-title")).to_have_text("1 foto belum terkirim")
     queue.scroll_into_view_if_needed()
     check_page(page, "photos-failed", full_page=False)
     page.unroute("**/visits/*/photos")
-    failed.get_by_role("button", name="Coba lagi").click()
+    kept.get_by_role("button", name="Coba lagi").click()
     expect(queue.locator("li[data-state=saved]")).to_have_count(3, timeout=30_000)
     expect(first.locator(".photo-list img")).to_have_count(3)
 
