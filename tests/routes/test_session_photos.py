@@ -207,3 +207,34 @@ async def test_promoting_the_note_makes_its_images_the_findings_photos_from_vide
     assert (await tangerang.get(f"/photos/{photo['id']}/thumb")).status_code == 200
     feed = await vera.get(f"/sessions/{session}/feed?after=0&changes=0", headers=HTMX)
     assert f"/photos/{photo['id']}/thumb" in feed.text and "→ finding" in feed.text
+
+
+async def test_reconciliation_takes_a_promoted_screenshot_as_evidence_without_location_provenance(
+        make_client, world: World, app):
+    from datetime import UTC, datetime
+
+    from fieldvisit.gaps.tables import Gap
+    from fieldvisit.reconcile import queries as reconcile
+    from tests.support import make_site_item_claim
+
+    evaluation = world.tangerang_evaluation
+    claim = await make_site_item_claim(evaluation, world.tangerang_site, "PUSPAGA-14")  # wants a photo
+    session = await live_session(world)
+    vera = await signed_in(make_client, world.verifier)
+    target = f"s:{world.tangerang_site}:PUSPAGA-14"
+    await vera.post_form(f"/sessions/{session}/notes", note("Foto kegiatan dipajang", target))
+    await vera.post_form(f"/sessions/{session}/findings", {"note": ["1"], "result": "met"})
+    await reconcile.reconcile_evaluation(evaluation, now=datetime.now(UTC))
+    rules = {(g["rule"], g["subject"]) for g in await Gap.select(Gap.rule, Gap.subject).where(
+        Gap.status == "open")}
+    assert ("evidence_missing", f"claim:{claim}") in rules  # met over video, nothing to show
+
+    await vera.post_form(f"/sessions/{session}/notes", note("Tangkapan layar papan foto", target),
+                         files=images(screenshot(9)))
+    await worker.process_pending(app.state["blob_store"])
+    assert (await vera.post_form(f"/sessions/{session}/findings",
+                                 {"note": ["1", "2"], "result": "met"})).status_code == 303
+    await reconcile.reconcile_evaluation(evaluation, now=datetime.now(UTC))
+    open_gaps = await Gap.select(Gap.rule, Gap.subject).where(Gap.status == "open")
+    assert ("evidence_missing", f"claim:{claim}") not in {(g["rule"], g["subject"]) for g in open_gaps}
+    assert not [g for g in open_gaps if g["rule"] == "provenance"]  # no distance, no capture time: nothing to doubt
