@@ -124,22 +124,24 @@ async def get_photo_for_user(user: CurrentUser, photo_id: int) -> dict[str, Any]
     row: dict[str, Any] | None = await Photo.select(*PHOTO_COLUMNS).where(Photo.id == photo_id).first()
     if row is None:
         raise NotFound()
-    note = row["session_note"]
-    if note is not None and not await NoteLink.exists().where((NoteLink.note == note)
-                                                             & NoteLink.finding.is_not_null()):
-        await _note_readable(user, note)
-    else:
+    if not await check_note_photo(user, row["session_note"]):
         await get_visit_for_user(user, row["visit"])  # NotFound for those who may not see the visit
     return row
 
 
-async def _note_readable(user: CurrentUser, note_id: int) -> None:
+async def check_note_photo(user: CurrentUser, note_id: int | None) -> bool:
+    """For a screenshot of a session note not (yet) made a finding: NotFound unless ``user``
+    reads the session's notes, else True. False when the visit's rule applies instead (not a
+    note's, or its note became a finding)."""
+    if note_id is None or await NoteLink.exists().where((NoteLink.note == note_id) & NoteLink.finding.is_not_null()):
+        return False
     from fieldvisit.sessions.queries import get_session_for_notes  # sessions builds on visits and photos
 
     note = await SessionNote.select(SessionNote.session).where(SessionNote.id == note_id).first()
     if note is None:
         raise NotFound()
     await get_session_for_notes(user, note["session"])
+    return True
 
 
 async def visit_photos(visit: dict[str, Any], *, now: datetime, radius_m: float,

@@ -238,3 +238,26 @@ async def test_reconciliation_takes_a_promoted_screenshot_as_evidence_without_lo
     open_gaps = await Gap.select(Gap.rule, Gap.subject).where(Gap.status == "open")
     assert ("evidence_missing", f"claim:{claim}") not in {(g["rule"], g["subject"]) for g in open_gaps}
     assert not [g for g in open_gaps if g["rule"] == "provenance"]  # no distance, no capture time: nothing to doubt
+
+
+async def test_a_verifier_not_on_the_session_gets_404_for_a_notes_screenshot_and_its_original(
+        make_client, world: World, app):
+    from tests.support import assign, make_user
+
+    session = await live_session(world)
+    nina = await signed_in(make_client, world.notetaker)
+    await nina.post_form(f"/sessions/{session}/notes", note("Ada", f"s:{world.tangerang_site}:{ITEM}"),
+                         files=images(screenshot()))
+    await worker.process_pending(app.state["blob_store"])
+    photo = await Photo.select(Photo.id).first()
+    other = await make_user("vino@kemenpppa.test", "verifier")
+    await assign(world.tangerang_evaluation, other, "verifier")  # on the evaluation, not on the session
+    vino = await signed_in(make_client, other)
+    urls = [f"/photos/{photo['id']}/{tail}" for tail in ("thumb", "display", "original/reason", "blur")]
+    for url in urls:
+        assert (await vino.get(url)).status_code == 404, url
+    vera = await signed_in(make_client, world.verifier)  # on the team: the original is hers to open
+    assert (await vera.get(f"/photos/{photo['id']}/original/reason")).status_code == 200
+    await vera.post_form(f"/sessions/{session}/findings", {"note": ["1"], "result": "met"})
+    for url in urls:  # now the finding's evidence: seen as the visit's photos are
+        assert (await vino.get(url)).status_code == 200, url
