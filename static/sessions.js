@@ -8,14 +8,18 @@
 
   // --- images of the note being typed ---------------------------------------------------------
 
+  var kept = [];  // the images of the note being sent
+
   function setUpPhotos(root) {
     var form = root.querySelector ? root.querySelector("#entry") : null;
     var input = document.getElementById("f-photo");
     var list = form ? form.querySelector(".photo-previews") : null;
     if (!form || !input || !list || form.dataset.photos || typeof DataTransfer === "undefined") { return; }
     form.dataset.photos = "1";
-    var files = [];
+    // A note sent without text comes back with a hint and nothing saved: keep its images.
+    var files = form.querySelector(".entry-hint") ? kept : [];
     var urls = [];
+    form.addEventListener("htmx:beforeRequest", function () { kept = files.slice(); });
 
     function sync() {
       var transfer = new DataTransfer();
@@ -66,6 +70,7 @@
       return added;
     }
 
+    if (files.length) { sync(); }
     input.addEventListener("change", function () {  // chosen with the file picker: they replace the list
       files = [];
       add(input.files);

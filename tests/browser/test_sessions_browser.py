@@ -185,10 +185,16 @@ def test_a_pasted_or_chosen_screenshot_goes_with_the_note_and_shows_in_everyones
     # the note-taker types, pastes a screenshot of the call, sees its preview, removes and pastes again
     nina.locator("#f-target-filter").fill("PUSPAGA-02")
     nina.locator("#f-target-filter").press("Enter")
-    nina.locator("#f-body").fill("Ruang konseling terlihat di kamera")
     nina.evaluate(PASTE_SCREENSHOT_JS, "#f-body")
     previews = nina.locator("#entry .photo-previews li")
     previews.first.wait_for()
+    nina.locator("#f-body").press("Enter")  # no text yet: a hint, nothing saved, the screenshot kept
+    nina.locator("#entry .entry-hint").wait_for()
+    assert previews.count() == 1 and nina.locator("#notes li.note").count() == 0
+    nina.locator("#f-body").fill("Ruang konseling terlihat di kamera")
+    nina.evaluate(PASTE_SCREENSHOT_JS, "#f-body")
+    assert previews.count() == 2
+    previews.first.get_by_role("button").click()
     assert nina.locator("#f-body").input_value() == "Ruang konseling terlihat di kamera"  # the text stays
     assert nina.evaluate("() => document.getElementById('f-photo').files.length") == 1
     previews.first.get_by_role("button").click()
