@@ -30,9 +30,11 @@ VERIFIER = "verifier@demo.fieldvisit.id"
 NOTETAKER = "notetaker@demo.fieldvisit.id"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def own_database() -> dict[str, str]:
-    """A database of its own: the sessions made here stay out of the other browser tests."""
+    """A database of its own: the sessions made here stay out of the other browser tests.
+    Autouse, so it is made before the module's Playwright loop runs (on PostgreSQL it creates
+    the database with asyncio.run, which cannot run inside that loop)."""
     return own_database_env("sessions", PHOTO_POLL_SECONDS="0.5")  # the worker makes the thumbnails
 
 
