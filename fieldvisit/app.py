@@ -37,7 +37,7 @@ from fieldvisit.reconcile import worker as reconcile_worker
 from fieldvisit.reconcile.routes import ReconcileController
 from fieldvisit.regions.routes import RegionsController
 from fieldvisit.rounds.routes import EvaluationAdminController, EvaluationsController, RoundsAdminController
-from fieldvisit.sessions.routes import SessionsController
+from fieldvisit.sessions import routes as sessions_routes
 from fieldvisit.settings import PROJECT_ROOT, Settings
 from fieldvisit.sites.routes import SitesController
 from fieldvisit.storage.base import BlobStore, StoreUnavailable, make_store
@@ -70,7 +70,6 @@ ROUTE_HANDLERS: list[Any] = [
     ReconcileController,
     VerificationController,
     GapsController,
-    SessionsController,
     OfflineController,
 ]
 
@@ -122,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     return Litestar(
         route_handlers=[*ROUTE_HANDLERS, imports_routes.router(settings), api_routes.router(settings),
-                        photos_routes.router(settings), static],
+                        photos_routes.router(settings), sessions_routes.router(settings), static],
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
                       "user": Provide(provide_user, sync_to_thread=False),
                       "store": Provide(lambda: store, use_cache=True, sync_to_thread=False)},

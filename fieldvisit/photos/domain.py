@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from fieldvisit.visits.domain import haversine_m
 from fieldvisit.web.i18n import N_, _
 
-SOURCES = ("camera", "gallery")
-SOURCE_LABELS = {"camera": N_("Camera"), "gallery": N_("From the gallery"), "video": N_("Video")}
+SOURCES = ("camera", "gallery")  # what a visit's upload form may say; "video" is set by a session note
+SOURCE_LABELS = {"camera": N_("Camera"), "gallery": N_("From the gallery"), "video": N_("From video")}
 #: Blob kinds of the photo pipeline (``storage.base.new_key``): the sweep of orphans looks only here.
 KINDS = ("photo", "display", "thumb")
 #: A blob with no row after this long is an orphan (its request died between store and row).
@@ -55,6 +55,7 @@ class BadgeKind(enum.StrEnum):
     FAR = "far"
     GALLERY = "gallery"
     REUSED = "reused"
+    VIDEO = "video"  # a screenshot of the video call: evidence without location provenance
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ def badges(p: Provenance, *, now: datetime, radius_m: float, slack: timedelta) -
         found.append(Badge(BadgeKind.FAR, _("%(distance)s m from the site") % {"distance": f"{p.distance_m:,.0f}"}))
     if p.source == "gallery":
         found.append(Badge(BadgeKind.GALLERY, _("From the gallery")))
+    if p.source == "video":
+        found.append(Badge(BadgeKind.VIDEO, _("From video")))
     for name in p.reused_at:
         found.append(Badge(BadgeKind.REUSED, _("Same photo as at %(site)s") % {"site": name}))
     return found

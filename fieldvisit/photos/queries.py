@@ -21,6 +21,7 @@ from fieldvisit.photos import domain
 from fieldvisit.photos.domain import Provenance, StoredPhoto, UploadDecision
 from fieldvisit.reconcile.queries import PHASH_BANDS, REUSE_SQL, raw_records, reused_sites
 from fieldvisit.rounds.tables import DistrictEvaluation
+from fieldvisit.sessions.tables import NoteLink, SessionNote
 from fieldvisit.sites.tables import Site
 from fieldvisit.storage.images import PhotoInfo, capture_time_utc
 from fieldvisit.visits.queries import UNIQUE_VIOLATIONS, get_visit_for_user
@@ -34,6 +35,7 @@ class Upload:
     item_code: str
     source: str
     filename: str
+    session_note: int | None = None  # a screenshot attached to a hybrid-session note (source "video")
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,13 @@ async def record_upload(user: CurrentUser, visit: dict[str, Any], upload: Upload
                 sha256=info.sha256, taken_at=taken_at, exif_latitude=info.latitude, exif_longitude=info.longitude,
                 camera_make=(info.make or "")[:80], camera_model=(info.model or "")[:80], source=upload.source,
                 distance_m=distance, derivatives_ready=False, uploaded_by=user.id, uploaded_at=now,
+                session_note=upload.session_note,
             )).returning(Photo.id)
             await audit.record(user, "visits.photo", object_type="photo", object_id=row["id"],
                                district_id=visit["district_id"], ip=ip,
                                after={"visit": visit["id"], "item": upload.item_code, "source": upload.source,
-                                      "sha256": info.sha256, "client_uuid": str(upload.client_uuid)})
+                                      "sha256": info.sha256, "client_uuid": str(upload.client_uuid),
+                                      "session_note": upload.session_note})
     except UNIQUE_VIOLATIONS:
         replay = decide(await by_uuid(upload.client_uuid), visit, upload, info.sha256)
         if replay is None:
@@ -105,23 +109,48 @@ async def record_upload(user: CurrentUser, visit: dict[str, Any], upload: Upload
 PHOTO_COLUMNS = (Photo.id, Photo.visit, Photo.site, Photo.item_code, Photo.client_uuid, Photo.display_key,
                  Photo.thumb_key, Photo.original_key, Photo.content_type, Photo.sha256, Photo.phash, Photo.taken_at,
                  Photo.source, Photo.distance_m, Photo.derivatives_ready, Photo.uploaded_at, Photo.width,
-                 Photo.height)
+                 Photo.height, Photo.session_note)
+
+
+def _promoted_notes() -> Any:
+    """Notes that became (part of) a finding: their screenshots are the finding's evidence."""
+    return NoteLink.select(NoteLink.note).where(NoteLink.finding.is_not_null())
 
 
 async def get_photo_for_user(user: CurrentUser, photo_id: int) -> dict[str, Any]:
-    """The photo, if ``user`` sees its visit; else NotFound."""
+    """The photo, if ``user`` sees its visit; else NotFound. A screenshot of a session note is
+    seen as the note is (the session's team; district staff once the session is closed) until
+    the note becomes a finding; from then on as the finding's other photos."""
     row: dict[str, Any] | None = await Photo.select(*PHOTO_COLUMNS).where(Photo.id == photo_id).first()
     if row is None:
         raise NotFound()
-    await get_visit_for_user(user, row["visit"])  # NotFound for those who may not see the visit
+    if not await check_note_photo(user, row["session_note"]):
+        await get_visit_for_user(user, row["visit"])  # NotFound for those who may not see the visit
     return row
+
+
+async def check_note_photo(user: CurrentUser, note_id: int | None) -> bool:
+    """For a screenshot of a session note not (yet) made a finding: NotFound unless ``user``
+    reads the session's notes, else True. False when the visit's rule applies instead (not a
+    note's, or its note became a finding)."""
+    if note_id is None or await NoteLink.exists().where((NoteLink.note == note_id) & NoteLink.finding.is_not_null()):
+        return False
+    from fieldvisit.sessions.queries import get_session_for_notes  # sessions builds on visits and photos
+
+    note = await SessionNote.select(SessionNote.session).where(SessionNote.id == note_id).first()
+    if note is None:
+        raise NotFound()
+    await get_session_for_notes(user, note["session"])
+    return True
 
 
 async def visit_photos(visit: dict[str, Any], *, now: datetime, radius_m: float,
                        slack: timedelta) -> dict[str, list[dict[str, Any]]]:
     """The visit's photos by item code (``""``: of the visit), oldest first, each with its
     provenance badges (shown to verifiers and admins only: the template checks can_see_gps)."""
-    rows = await Photo.select(*PHOTO_COLUMNS).where(Photo.visit == visit["id"]).order_by(Photo.id)
+    rows = await Photo.select(*PHOTO_COLUMNS).where(
+        (Photo.visit == visit["id"]) & (Photo.session_note.is_null() | Photo.session_note.is_in(_promoted_notes()))
+    ).order_by(Photo.id)
     if not rows:
         return {}
     reused = await _reused(visit)

@@ -111,7 +111,7 @@ class PhotosController(Controller):
         item_code = uploads[0][0].item_code
         if item_code:
             await visits.checklist_item(visit, item_code)  # 422 when not an item of this site's type
-        saved = [await _store_one(request, user, settings, store, visit, upload, await file.read())
+        saved = [await store_photo(request, user, settings, store, visit, upload, await file.read())
                  for upload, file in uploads]
         return saved[-1], visit
 
@@ -136,9 +136,17 @@ class PhotosController(Controller):
         return await blob_response(store, photo[column], content_type="image/jpeg", filename=name)
 
 
-async def _store_one(request: Req, user: Any, settings: Settings, store: Any, visit: dict[str, Any],
-                     upload: Upload, data: bytes) -> SavedPhoto:
-    info = await to_thread.run_sync(lambda: images.inspect(data, max_bytes=settings.max_upload_mb * MB))
+async def check_photo(settings: Settings, data: bytes) -> images.PhotoInfo:
+    """What the pipeline needs of an upload; RuleViolation (422) when it is not a usable photo
+    or larger than MAX_UPLOAD_MB. Nothing is stored."""
+    return await to_thread.run_sync(lambda: images.inspect(data, max_bytes=settings.max_upload_mb * MB))
+
+
+async def store_photo(request: Req, user: Any, settings: Settings, store: Any, visit: dict[str, Any],
+                      upload: Upload, data: bytes, info: images.PhotoInfo | None = None) -> SavedPhoto:
+    """The pipeline's one write path (the visit page's upload and a session note's screenshots):
+    check (unless ``info`` says it was), answer a replay, store the original, then the row."""
+    info = info or await check_photo(settings, data)
     replay = queries.decide(await queries.by_uuid(upload.client_uuid), visit, upload, info.sha256)
     if replay is not None:
         return replay

@@ -119,6 +119,7 @@ async def _mark_purged(items: list[DueOriginal], now: datetime) -> int:
 
 PHOTO_COLUMNS = (
     Photo.id, Photo.original_key, Photo.display_key, Photo.thumb_key, Photo.content_type, Photo.item_code,
+    Photo.session_note,
     Photo.derivatives_ready, Photo.original_purged_at, Photo.shows_person, Photo.blur_boxes, Photo.uploaded_at,
     Photo.visit.id.as_alias("visit_id"), Photo.site.id.as_alias("site_id"), Photo.site.name.as_alias("site_name"),
     Photo.site.code.as_alias("site_code"), Photo.site.site_type.as_alias("site_type"),
@@ -136,6 +137,9 @@ async def get_photo_for_user(user: CurrentUser, photo_id: int) -> dict[str, Any]
     row = await Photo.select(*PHOTO_COLUMNS).output(load_json=True).where(Photo.id == photo_id).first()
     if row is None or not await _sees_evaluation(user, row["evaluation_id"]):
         raise NotFound()
+    from fieldvisit.photos.queries import check_note_photo  # photos builds on this capability's neighbours
+
+    await check_note_photo(user, row["session_note"])  # a session note's screenshot: as the note
     site_type = await SiteType.select(SiteType.sensitive).where(
         (SiteType.version == row["catalogue_version_id"]) & (SiteType.code == row["site_type"])).first()
     row["sensitive"] = domain.site_is_sensitive(row["site_sensitive"], bool(site_type and site_type["sensitive"]))

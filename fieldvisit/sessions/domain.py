@@ -20,6 +20,8 @@ FINDING_RESULTS = ("met", "partial", "not_met", "not_observed", "not_applicable"
 
 MAX_NOTE = 2000
 MAX_FINDING_NOTE = 2000  # visits.domain.MAX_NOTE
+#: Screenshots or photos one note may carry (each at most MAX_UPLOAD_MB).
+MAX_NOTE_PHOTOS = 4
 #: How often the live feed asks for what is new (milliseconds are in the template).
 POLL_SECONDS = 2
 
@@ -106,6 +108,16 @@ class Target:
 
 
 NO_TARGET = Target()
+
+
+def photos_problem(target: Target, count: int) -> str | None:
+    """Screenshots are evidence of a site: they go on the session's video visit of the note's
+    site (at its checklist item, when the note names one)."""
+    if count > MAX_NOTE_PHOTOS:
+        return _("Attach at most %(n)d images to one note.") % {"n": MAX_NOTE_PHOTOS}
+    if count and target.site_id is None:
+        return _("Images are evidence of a site: choose a site (or one of its items) as what the note is about.")
+    return None
 
 
 def parse_target(text: str) -> Target | None:

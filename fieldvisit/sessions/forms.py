@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from litestar.datastructures import UploadFile
+
 from fieldvisit.sessions import domain
 from fieldvisit.sessions.domain import Target
 from fieldvisit.web.forms import Errors, FormData
@@ -114,6 +116,16 @@ def parse_note(form: FormData) -> tuple[NoteInput, Errors]:
     if result and result not in domain.NOTE_RESULTS:
         errors.add("result", _("Choose met, partial, not met or not observed, or leave it empty."))
     return NoteInput(client_uuid, body, target or domain.NO_TARGET, result), errors
+
+
+def note_photos(form: FormData, target: Target) -> tuple[list[UploadFile], Errors]:
+    """The screenshots or photos sent with a note (field ``photo``; none is fine)."""
+    errors = Errors()
+    files = [f for f in form.files.get("photo", []) if f.filename]
+    problem = domain.photos_problem(target, len(files))
+    if problem:
+        errors.add("photo", problem)
+    return files, errors
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ from fieldvisit.verifications.forms import VerificationInput
 from fieldvisit.visits import queries as visits
 from fieldvisit.visits.forms import FindingInput
 from fieldvisit.visits.queries import UNIQUE_VIOLATIONS
-from fieldvisit.visits.tables import Finding, Visit, VisitMember
+from fieldvisit.visits.tables import Finding, Photo, Visit, VisitMember
 from fieldvisit.web.i18n import N_, _
 
 SESSION_COLUMNS = (
@@ -283,8 +283,13 @@ async def _with_links(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     by_note: dict[int, list[dict[str, Any]]] = {}
     for link in links:
         by_note.setdefault(link["note"], []).append(link)
+    photos: dict[int, list[dict[str, Any]]] = {}
+    for photo in await Photo.select(Photo.id, Photo.session_note, Photo.derivatives_ready).where(
+            Photo.session_note.is_in([r["id"] for r in rows])).order_by(Photo.id):
+        photos.setdefault(photo["session_note"], []).append(photo)
     for row in rows:
         row["links"] = by_note.get(row["id"], [])
+        row["photos"] = photos.get(row["id"], [])
         row["target"] = Target(row["site_id"], row["item_code"], row["indicator_code"]).key
     return rows
 
@@ -416,6 +421,22 @@ async def _add_note_sqlite(user: CurrentUser, session: dict[str, Any], data: Not
                            after={"session": session["id"], "number": number, "target": data.target.key,
                                   "result": data.result, "client_uuid": str(data.client_uuid)})
     return SavedNote(number, replay=False)
+
+
+async def note_by_uuid(session: dict[str, Any], client_uuid: uuid.UUID) -> dict[str, Any]:
+    """The note saved under ``client_uuid`` in this session (just now, or by an earlier try)."""
+    row = await SessionNote.select(*NOTE_COLUMNS).where(
+        (SessionNote.session == session["id"]) & (SessionNote.client_uuid == client_uuid)).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def photos_attached(session: dict[str, Any], note_id: int) -> None:
+    """The note's screenshots are stored after the note itself: give it the next change number,
+    so a viewer who already has the note gets it again with its thumbnails."""
+    async with db.transaction():
+        await _mark_changed(session["id"], [note_id])
 
 
 async def get_note(session: dict[str, Any], number: int) -> dict[str, Any]:

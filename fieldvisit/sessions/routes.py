@@ -7,21 +7,29 @@ leaving the page and polls the feed ("notes after N, changes after C") every few
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, Router, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from fieldvisit.errors import AppError, Forbidden
+from fieldvisit.errors import AppError, Forbidden, RuleViolation
+from fieldvisit.photos import routes as photos
+from fieldvisit.photos.queries import Upload
 from fieldvisit.rounds.queries import get_evaluation_for_user
 from fieldvisit.sessions import domain, forms, queries
+from fieldvisit.sessions.forms import NoteInput
+from fieldvisit.settings import Settings
+from fieldvisit.storage.images import PhotoInfo
+from fieldvisit.visits import queries as visits
 from fieldvisit.visits.domain import RESULT_LABELS
 from fieldvisit.visits.domain import label as result_label_of
 from fieldvisit.visits.routes import clock
 from fieldvisit.web import i18n
-from fieldvisit.web.auth import SettingsDep, UserDep
+from fieldvisit.web.auth import SettingsDep, StoreDep, UserDep
 from fieldvisit.web.forms import Errors, read_form
 from fieldvisit.web.i18n import _
 from fieldvisit.web.render import form_errors, is_htmx, page, see_other
@@ -132,11 +140,15 @@ class SessionsController(Controller):
     # --- notes ------------------------------------------------------------------------------
 
     @post("/sessions/{session_id:int}/notes", name="sessions:note")
-    async def add_note(self, request: Req, user: UserDep, settings: SettingsDep,
+    async def add_note(self, request: Req, user: UserDep, settings: SettingsDep, store: StoreDep,
                        session_id: FromPath[int]) -> Template | Redirect:
+        """A note, with the screenshots or photos pasted or chosen for it (``photo``, optional):
+        every image is checked before anything is saved, so a bad one saves nothing."""
         session = await queries.get_session_for_writing(user, session_id)
         form = await read_form(request)
         data, errors = forms.parse_note(form)
+        files, photo_errors = forms.note_photos(form, data.target)
+        errors.update(photo_errors)
         keep = {"target": form.get("target"), "result": form.get("result"), "body": form.get("body")}
         status, hint = 200, ""
         try:
@@ -145,13 +157,16 @@ class SessionsController(Controller):
             elif errors:
                 status = 422
             else:
+                checked = await _checked_photos(settings, files)
                 entries = await queries.agenda(session)
                 await queries.add_note(user, session, data, entries, now=_now(), ip=client_address(request, settings))
+                if checked:
+                    await _attach_photos(request, user, settings, store, session, data, checked)
                 keep = {"target": data.target.key, "result": "", "body": ""}
         except AppError as exc:
             if exc.status_code not in (409, 422):
                 raise
-            status, errors = exc.status_code, Errors(body=exc.message or exc.title)
+            status, errors = exc.status_code, Errors({getattr(exc, "field", "body"): exc.message or exc.title})
         if status == 200 and not is_htmx(request):
             return see_other(self._url(request, session_id), target=keep["target"] or None)
         if is_htmx(request):  # only the note line is answered: what it needs, no more
@@ -275,3 +290,45 @@ class SessionsController(Controller):
     @staticmethod
     def _url(request: Req, session_id: int) -> str:
         return request.app.route_reverse("sessions:detail", session_id=session_id)
+
+
+class PhotoRejected(RuleViolation):
+    """An image of a note that the photo pipeline refuses (shown beside the image field)."""
+
+    field = "photo"
+
+
+async def _checked_photos(settings: Settings, files: list[UploadFile]) -> list[tuple[str, bytes, PhotoInfo]]:
+    checked = []
+    for file in files:
+        data = await file.read()
+        try:
+            info = await photos.check_photo(settings, data)
+        except RuleViolation as exc:
+            raise PhotoRejected(f"{file.filename}: {exc.message}", title=exc.title) from None
+        checked.append(((file.filename or "")[:200], data, info))
+    return checked
+
+
+async def _attach_photos(request: Req, user: Any, settings: Settings, store: Any, session: dict[str, Any],
+                         data: NoteInput, checked: list[tuple[str, bytes, PhotoInfo]]) -> None:
+    """The note's images through the photo pipeline, "from video", on the session's video visit
+    of the note's site at the note's item. Their UUIDs derive from the note's, so a client that
+    sends the same note again stores nothing twice."""
+    assert data.client_uuid is not None and data.target.site_id is not None
+    note = await queries.note_by_uuid(session, data.client_uuid)
+    ip = client_address(request, settings)
+    visit_id = await queries.session_visit(user, session, data.target.site_id, now=_now(), ip=ip)
+    visit = await visits.get_visit_for_user(user, visit_id)
+    saved = [await photos.store_photo(request, user, settings, store, visit, Upload(
+        uuid.uuid5(data.client_uuid, f"photo-{n}"), note["item_code"], "video", filename, session_note=note["id"]),
+        blob, info) for n, (filename, blob, info) in enumerate(checked)]
+    if not all(p.replay for p in saved):
+        await queries.photos_attached(session, note["id"])
+
+
+def router(settings: Settings) -> Router:
+    """The session routes, with a body limit that lets a note carry its images (each at most
+    MAX_UPLOAD_MB; a larger one is refused with a 422 naming the limit)."""
+    limit = domain.MAX_NOTE_PHOTOS * settings.max_upload_mb * photos.MB + 64 * 1024
+    return Router(path="/", route_handlers=[SessionsController], request_max_body_size=limit)

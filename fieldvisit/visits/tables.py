@@ -94,3 +94,7 @@ class Photo(Table, tablename="photo"):
     blur_boxes = JSON(default=[])
     uploaded_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
     uploaded_at = Timestamptz(default=TimestamptzNow())
+    # A screenshot or photo attached to a hybrid-session note (``session_note.id``; source
+    # "video"): its visit is the session's video visit of the note's site. A plain integer, not
+    # a foreign key: the sessions app depends on this one, not the other way round.
+    session_note = Integer(null=True, default=None, index=True)

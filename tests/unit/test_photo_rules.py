@@ -55,6 +55,8 @@ def provenance(**values) -> Provenance:
     ("far", {"distance_m": 3000.0}, [BadgeKind.FAR]),
     ("far on a video visit", {"distance_m": 3000.0, "video": True}, []),
     ("gallery", {"source": "gallery"}, [BadgeKind.GALLERY]),
+    ("a screenshot of a session note", {"source": "video", "video": True, "distance_m": None, "taken_at": None},
+     [BadgeKind.VIDEO]),
     ("reused", {"reused_at": ("SD Negeri 1",)}, [BadgeKind.REUSED]),
     ("open visit, taken now", {"window_end": None, "taken_at": T0 + timedelta(hours=5)}, []),
 ])

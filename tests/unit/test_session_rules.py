@@ -109,3 +109,16 @@ def test_notes_are_grouped_by_agenda_entry_then_item_and_number():
 @pytest.mark.parametrize(("value", "written"), [("=SUM(A1)", "'=SUM(A1)"), ("-1", "'-1"), ("ada", "ada"), (3, 3)])
 def test_spreadsheet_cells_never_become_formulas(value, written):
     assert domain._cell(value) == written
+
+
+@pytest.mark.parametrize(("target", "count", "problem"), [
+    (Target(), 0, None),
+    (Target(site_id=3, item_code="PUSPAGA-02"), 1, None),
+    (Target(site_id=3), domain.MAX_NOTE_PHOTOS, None),
+    (Target(site_id=3), domain.MAX_NOTE_PHOTOS + 1, "at most 4 images"),
+    (Target(), 1, "evidence of a site"),
+    (Target(indicator_code="I08"), 1, "evidence of a site"),
+])
+def test_a_notes_images_are_of_a_site_and_few(target, count, problem):
+    found = domain.photos_problem(target, count)
+    assert (found is None) if problem is None else (problem in (found or ""))
