@@ -7,6 +7,11 @@ and OpenCV are synchronous). The work to do is read from the table each time, so
 when a process dies between the upload and its derivatives, and several processes may run it (a
 row is claimed by its conditional update; the loser deletes its blobs).
 
+The derivatives are made on one thread of their own per process, at background priority
+(Linux: the thread's nice value, see :func:`_background_priority`): a burst of uploads is
+answered first and the derivatives catch up when the processor is free, instead of making every
+upload wait behind face detection.
+
 Every ``SWEEP_EVERY`` it also deletes orphan blobs of the photo pipeline: stored more than an
 hour ago and named by no row (a request that died between the store and the row).
 """
@@ -16,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-
-from anyio import to_thread
 
 from fieldvisit.errors import StoreUnavailable
 from fieldvisit.photos import domain, queries
@@ -30,6 +36,25 @@ log = logging.getLogger("fieldvisit.photos")
 
 BATCH = 4  # rows per poll, made side by side
 SWEEP_EVERY = timedelta(minutes=10)
+NICE = 10  # added to the derivative thread's nice value: requests come first
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _background_priority() -> None:
+    """On Linux a thread is a task with its own nice value: lower this one's priority only.
+    Elsewhere (or when not allowed) the thread runs at normal priority."""
+    with contextlib.suppress(AttributeError, OSError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + NICE)
+
+
+def _derivative_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldvisit-derivatives",
+                                   initializer=_background_priority)
+    return _pool
 
 
 async def make_one(store: BlobStore, photo_id: int, original_key: str) -> bool:
@@ -41,7 +66,7 @@ async def make_one(store: BlobStore, photo_id: int, original_key: str) -> bool:
         await queries.set_derivatives(photo_id, display_key="", thumb_key="", phash="")
         return True
     try:
-        made = await to_thread.run_sync(images.make_derivatives, data)
+        made = await asyncio.get_running_loop().run_in_executor(_derivative_pool(), images.make_derivatives, data)
     except Exception:  # noqa: BLE001 - a photo that passed inspect() but does not decode: never retried forever
         log.exception("photo %s: derivatives could not be made", photo_id)
         await queries.set_derivatives(photo_id, display_key="", thumb_key="", phash="")
