@@ -369,7 +369,7 @@ REUSE_SQL = " UNION ALL ".join([
     "AND q.district_evaluation IN (SELECT id FROM district_evaluation WHERE round = {{}})",
     *[f"SELECT p.id, q.site, p.phash, q.phash AS other FROM photo p JOIN photo q "  # noqa: S608 - constants
       f"ON substr(q.phash, {b}, 4) = substr(p.phash, {b}, 4) AND q.site <> p.site "
-      f"WHERE {{photos}} AND length(p.phash) = 16 "
+      f"WHERE {{photos}} AND length(p.phash) = 16 AND length(q.phash) = 16 "
       f"AND q.district_evaluation IN (SELECT id FROM district_evaluation WHERE round = {{{{}}}})" for b in PHASH_BANDS],
 ])
 
