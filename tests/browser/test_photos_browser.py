@@ -94,7 +94,7 @@ def test_a_verifier_adds_photos_with_progress_and_retries_a_failed_one(new_conte
     expect(page.locator("#outbox .outbox-title")).to_have_text("1 foto belum terkirim")
     queue.scroll_into_view_if_needed()
     check_page(page, "photos-failed", full_page=False)
-    page.unroute("**/visits/*/photos")
+    page.unroute_all(behavior="wait")
     kept.get_by_role("button", name="Coba lagi").click()
     expect(queue.locator("li[data-state=saved]")).to_have_count(3, timeout=30_000)
     expect(first.locator(".photo-list img")).to_have_count(3)

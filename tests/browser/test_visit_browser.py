@@ -167,7 +167,7 @@ def test_a_save_whose_answer_was_lost_is_retried_without_a_duplicate_or_a_confli
     page.route("**/items/**", answer_lost)
     item.locator("label.choice.partial").click()
     expect(item.locator(".status")).to_contain_text("Belum terkirim: disimpan di ponsel ini")  # the outbox keeps it
-    page.unroute("**/items/**")
+    page.unroute_all(behavior="wait")  # let a save in the handler finish first (else: "already handled")
     with page.expect_response(lambda r: "/items/" in r.url) as changed:
         item.locator("label.choice.not_observed").click()  # another choice: a new UUID
     assert changed.value.status == 200
@@ -176,7 +176,7 @@ def test_a_save_whose_answer_was_lost_is_retried_without_a_duplicate_or_a_confli
     page.route("**/items/**", answer_lost)
     item.locator("label.choice.met").click()
     expect(item.locator(".status")).to_contain_text("Belum terkirim: disimpan di ponsel ini")  # the outbox keeps it
-    page.unroute("**/items/**")
+    page.unroute_all(behavior="wait")  # let a save in the handler finish first (else: "already handled")
     with page.expect_response(lambda r: "/items/" in r.url) as retry:
         item.get_by_role("button", name="Simpan", exact=True).click()  # the same choice again: the same UUID
     assert retry.value.status == 200
