@@ -19,7 +19,7 @@ from fieldvisit.audit import queries as audit
 from fieldvisit.errors import Conflict, NotFound
 from fieldvisit.photos import domain
 from fieldvisit.photos.domain import Provenance, StoredPhoto, UploadDecision
-from fieldvisit.reconcile.queries import NEAR_IDENTICAL_BITS, PHASH_BANDS, phash_distance, raw_records
+from fieldvisit.reconcile.queries import PHASH_BANDS, raw_records, reused_sites
 from fieldvisit.rounds.tables import DistrictEvaluation
 from fieldvisit.sessions.tables import NoteLink, SessionNote
 from fieldvisit.sites.tables import Site
@@ -171,7 +171,7 @@ async def visit_photos(visit: dict[str, Any], *, now: datetime, radius_m: float,
 
 async def _reused(visit: dict[str, Any]) -> dict[int, set[int]]:
     """Photo id -> other sites of the round holding the same or a near-identical photo (the
-    rule of ``reconcile.queries.REUSE_SQL``), in two index-driven steps: this visit's photos, then
+    rule of ``reconcile.queries.reused_sites``), found in two index-driven steps: this visit's photos, then
     the round's photos with one of their SHA-256s or dHash bands. A join let the planner start
     from the round's photos (stale statistics while photos arrive fast), and photos without a
     dHash yet all share the empty band: a second per save on a busy round."""
@@ -196,16 +196,17 @@ async def _reused(visit: dict[str, Any]) -> dict[int, set[int]]:
         "SELECT site, sha256, phash FROM photo WHERE district_evaluation IN "  # noqa: S608 - constants and {}
         f"(SELECT id FROM district_evaluation WHERE round = {{}}) AND ({' OR '.join(parts)})",
         evaluation["round"], *args)
-    reused: dict[int, set[int]] = defaultdict(set)
+    # Candidate pairs in REUSE_SQL's row shape (no phash: same bytes); reused_sites applies the rule.
+    pairs: list[dict[str, Any]] = []
     for photo in mine:
         for other in others:
             if other["site"] == photo["site"]:
                 continue
-            if (photo["sha256"] and other["sha256"] == photo["sha256"]) or (
-                    len(photo["phash"] or "") == 16
-                    and phash_distance(photo["phash"], other["phash"]) <= NEAR_IDENTICAL_BITS):
-                reused[photo["id"]].add(other["site"])
-    return dict(reused)
+            if photo["sha256"] and other["sha256"] == photo["sha256"]:
+                pairs.append({"id": photo["id"], "site": other["site"], "phash": "", "other": ""})
+            elif len(photo["phash"] or "") == 16:
+                pairs.append({"id": photo["id"], "site": other["site"], "phash": photo["phash"], "other": other["phash"]})
+    return reused_sites(pairs)
 
 
 # --- derivatives and orphans (the worker) --------------------------------------------------------

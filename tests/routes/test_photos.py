@@ -276,6 +276,29 @@ async def test_planted_far_late_gallery_and_reused_photos_get_their_badges_and_a
     assert page.count("At the site, during the visit") == 1
 
 
+async def test_the_same_picture_saved_again_at_another_site_is_marked_reused_and_another_picture_not(
+        client, world: World, app):
+    """Near-identical (equal dHash, other bytes: a re-saved copy) counts as the same photo; a
+    different picture at the other site does not."""
+    visit_id = await found_visit(world)
+    other_site = await make_site(world.regions["36.71"], "PSPG-02", "Puspaga Cabang Ciledug", "PUSPAGA",
+                                 latitude=-6.2300, longitude=106.7100)
+    other_visit = await make_visit(world.tangerang_evaluation, other_site, team=[world.verifier.id],
+                                   checked_in=True, outcome="found")
+    await client.sign_in_as(world.verifier)
+    picture = textured_photo(320, 240, seed=7)
+    copy = camera_jpeg(picture, camera_exif(taken_at=(datetime.now(UTC) + WIB).replace(tzinfo=None), gps=SITE),
+                       quality=70)
+    assert (await upload(client, visit_id, photo(image=picture))).status_code == 201
+    assert (await upload(client, visit_id, photo(8))).status_code == 201
+    assert (await upload(client, other_visit, copy)).status_code == 201
+    await worker.process_pending(app.state["blob_store"])  # the dHashes
+
+    page = (await client.get(f"/visits/{visit_id}")).text
+
+    assert page.count("provenance-reused") == 1 and "Same photo as at Puspaga Cabang Ciledug" in page
+
+
 async def test_district_staff_see_the_photos_without_provenance_badges(client, make_client, world: World):
     visit_id = await found_visit(world)
     await client.sign_in_as(world.verifier)
