@@ -121,21 +121,34 @@ async def make_site_item_claim(evaluation_id: int, site_id: int, item: str, stat
 async def make_visit(evaluation_id: int, site_id: int, *, team: list[int] | None = None, planned_on: Any = None,
                      mode: str = "kunjungan", checked_in: bool = False, outcome: str | None = None,
                      **values: Any) -> int:
-    """A visit (planned today unless told), with its team; ``checked_in``/``outcome`` move it on."""
-    from datetime import date
-
+    """A visit (planned today in its district's time zone unless told), with its team;
+    ``checked_in``/``outcome`` move it on."""
     from fieldvisit.visits.tables import Visit, VisitMember
+
+    if planned_on is None:
+        planned_on = await district_today(evaluation_id)
 
     if checked_in or outcome:
         values.setdefault("checked_in_at", datetime.now(UTC))
         values.setdefault("status", "in_progress")
     rows = await Visit.insert(Visit(district_evaluation=evaluation_id, site=site_id,
-                                    planned_on=planned_on or date.today(), mode=mode, outcome=outcome,
+                                    planned_on=planned_on, mode=mode, outcome=outcome,
                                     **values)).returning(Visit.id)
     visit_id = int(rows[0]["id"])
     for user_id in team or []:
         await VisitMember.insert(VisitMember(visit=visit_id, user=user_id))
     return visit_id
+
+
+async def district_today(evaluation_id: int) -> Any:
+    """Today as the app counts it for an evaluation: in its district's time zone (not the
+    machine's, which is UTC here: the two differ from 17:00 UTC on)."""
+    from fieldvisit.rounds.tables import DistrictEvaluation
+    from fieldvisit.visits.domain import local_today
+
+    row = await DistrictEvaluation.select(DistrictEvaluation.district.utc_offset.as_alias("utc_offset")).where(
+        DistrictEvaluation.id == evaluation_id).first()
+    return local_today(datetime.now(UTC), (row or {}).get("utc_offset") or "+07:00")
 
 
 @dataclass

@@ -4,12 +4,13 @@ another branch; these tests and seeds insert what it would write)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+
 from typing import Any
 
 from fieldvisit.demo.photos import camera_exif, camera_jpeg, textured_photo
 from fieldvisit.storage import images, new_key
 from fieldvisit.storage.base import BlobStore
+from tests.support import district_today
 
 
 def phone_photo(seed: int = 0, *, size: tuple[int, int] = (900, 600)) -> bytes:
@@ -25,7 +26,7 @@ async def make_photo(store: BlobStore, *, evaluation_id: int, site_id: int, uplo
     from fieldvisit.visits.tables import Photo, Visit
 
     if visit_id is None:
-        rows = await Visit.insert(Visit(district_evaluation=evaluation_id, site=site_id, planned_on=date.today(),
+        rows = await Visit.insert(Visit(district_evaluation=evaluation_id, site=site_id, planned_on=await district_today(evaluation_id),
                                         status="submitted")).returning(Visit.id)
         visit_id = int(rows[0]["id"])
     data = original if original is not None else phone_photo()
