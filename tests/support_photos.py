@@ -4,7 +4,6 @@ another branch; these tests and seeds insert what it would write)."""
 from __future__ import annotations
 
 import uuid
-
 from typing import Any
 
 from fieldvisit.demo.photos import camera_exif, camera_jpeg, textured_photo
