@@ -25,12 +25,11 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
+from bench.bench_import_sites import regions_file
 from bench.common import Figure, migrate_and_demo, percentile, scratch_postgres, server
 
-REGIONS_CSV = Path("/work/shared/domain/regions-kemendagri-2025.csv")
 SEED = 20251122
 RESULTS = ["met"] * 80 + ["partial"] * 8 + ["not_met"] * 6 + ["not_observed"] * 3 + ["not_applicable"] * 3
 T0 = datetime(2025, 5, 12, 1, 0, tzinfo=UTC)  # the field week starts (08:00 WIB)
@@ -64,7 +63,7 @@ async def generate(url: str, smoke: bool) -> dict[str, Any]:
     settings = Settings.from_env({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     async with db.connected(settings):
         await catalogue.load_version(catalogue_domain.parse_catalogue(catalogue_domain.shipped()))
-        rows, problems = regions_domain.parse_regions_csv(REGIONS_CSV.read_bytes())  # noqa: ASYNC240 - set-up
+        rows, problems = regions_domain.parse_regions_csv(regions_file().read_bytes())  # noqa: ASYNC240 - set-up
         assert not problems, problems
         await regions.import_regions(None, rows)
     data = catalogue_domain.parse_catalogue(catalogue_domain.shipped())
