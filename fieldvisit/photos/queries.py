@@ -144,16 +144,18 @@ async def check_note_photo(user: CurrentUser, note_id: int | None) -> bool:
     return True
 
 
-async def visit_photos(visit: dict[str, Any], *, now: datetime, radius_m: float,
-                       slack: timedelta) -> dict[str, list[dict[str, Any]]]:
+async def visit_photos(visit: dict[str, Any], *, now: datetime, radius_m: float, slack: timedelta,
+                       item_code: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """The visit's photos by item code (``""``: of the visit), oldest first, each with its
-    provenance badges (shown to verifiers and admins only: the template checks can_see_gps)."""
-    rows = await Photo.select(*PHOTO_COLUMNS).where(
-        (Photo.visit == visit["id"]) & (Photo.session_note.is_null() | Photo.session_note.is_in(_promoted_notes()))
-    ).order_by(Photo.id)
+    provenance badges (shown to verifiers and admins only: the template checks can_see_gps);
+    with ``item_code``, that item's only."""
+    where = (Photo.visit == visit["id"]) & (Photo.session_note.is_null() | Photo.session_note.is_in(_promoted_notes()))
+    if item_code is not None:
+        where &= Photo.item_code == item_code
+    rows = await Photo.select(*PHOTO_COLUMNS).where(where).order_by(Photo.id)
     if not rows:
         return {}
-    reused = await _reused(visit)
+    reused = await _reused(visit, rows)
     names = {}
     other_sites = {site for sites in reused.values() for site in sites}
     if other_sites:
@@ -169,16 +171,15 @@ async def visit_photos(visit: dict[str, Any], *, now: datetime, radius_m: float,
     return dict(by_item)
 
 
-async def _reused(visit: dict[str, Any]) -> dict[int, set[int]]:
+async def _reused(visit: dict[str, Any], mine: list[dict[str, Any]]) -> dict[int, set[int]]:
     """Photo id -> other sites of the round holding the same or a near-identical photo (the
-    rule of ``reconcile.queries.reused_sites``), found in two index-driven steps: this visit's photos, then
-    the round's photos with one of their SHA-256s or dHash bands. A join let the planner start
+    rule of ``reconcile.queries.reused_sites``), for the photos ``mine`` (rows with id, site,
+    sha256 and phash): one index-driven look-up of the round's photos with one of their SHA-256s
+    or dHash bands, the pairs checked here. A join let the planner start
     from the round's photos (stale statistics while photos arrive fast), and photos without a
     dHash yet all share the empty band: a second per save on a busy round."""
     evaluation = await DistrictEvaluation.select(DistrictEvaluation.round).where(
         DistrictEvaluation.id == visit["evaluation_id"]).first()
-    mine = await raw_records("SELECT id, site, sha256, phash FROM photo WHERE district_evaluation = {} AND visit = {}",
-                             visit["evaluation_id"], visit["id"])
     hashes = sorted({r["sha256"] for r in mine if r["sha256"]})
     bands = {b: sorted({r["phash"][b - 1:b + 3] for r in mine if len(r["phash"] or "") == 16}) for b in PHASH_BANDS}
     parts: list[str] = []

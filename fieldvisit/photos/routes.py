@@ -74,11 +74,13 @@ def wants_json(request: Req) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-async def photos_context(user: Any, visit: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """The photos of a visit by item, with their provenance badges (for the visit page)."""
+async def photos_context(user: Any, visit: dict[str, Any], settings: Settings,
+                         item_code: str | None = None) -> dict[str, Any]:
+    """The photos of a visit by item, with their provenance badges (for the visit page); with
+    ``item_code``, that item's only (for its block alone: a save answers one item)."""
     return {"photos_by_item": await queries.visit_photos(
         visit, now=_now(), radius_m=settings.provenance_radius_m,
-        slack=timedelta(minutes=settings.provenance_window_slack_minutes)),
+        slack=timedelta(minutes=settings.provenance_window_slack_minutes), item_code=item_code),
         "photo_long_edge": settings.photo_client_long_edge, "photo_uuid": photo_uuid}
 
 
@@ -96,7 +98,8 @@ class PhotosController(Controller):
             return Response(_json(request, saved), status_code=200 if saved.replay else 201)
         if is_htmx(request):
             return Template(template_name=PHOTOS_BLOCK, context={
-                "visit": visit, "item_code": saved.item_code, **await photos_context(user, visit, settings)})
+                "visit": visit, "item_code": saved.item_code,
+                **await photos_context(user, visit, settings, saved.item_code)})
         anchor = f"#item-{saved.item_code}" if saved.item_code else "#checklist"
         return see_other(request.app.route_reverse("visits:detail", visit_id=visit_id) + anchor)
 

@@ -208,7 +208,7 @@ class VisitsController(Controller):
         block = await queries.item_block(user, visit, item_code, domain.next_client_uuid(saved.client_uuid, user.id))
         return page(request, VISIT_PAGE, block="item", visit=visit, zone=visit["time_zone"] or "WIB", oob=True,
                     just_saved=True, item_errors={}, **block, **vocabulary(),
-                    **await photos_context(user, visit, settings))
+                    **await photos_context(user, visit, settings, item_code))
 
     async def _item_error(self, request: Req, user: UserDep, visit: dict[str, Any], item_code: str,
                           exc: AppError) -> Template:
@@ -223,7 +223,7 @@ class VisitsController(Controller):
         block = await queries.item_block(user, visit, item_code)
         return page(request, VISIT_PAGE, block="item", status_code=exc.status_code, visit=visit,
                     zone=visit["time_zone"] or "WIB", oob=False, item_errors={item_code: message}, **block,
-                    **vocabulary(), **await photos_context(user, visit, request.app.state["settings"]))
+                    **vocabulary(), **await photos_context(user, visit, request.app.state["settings"], item_code))
 
     @post("/visits/{visit_id:int}/submit", name="visits:submit")
     async def submit(self, request: Req, user: UserDep, settings: SettingsDep,

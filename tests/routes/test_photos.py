@@ -228,6 +228,28 @@ async def test_an_htmx_upload_answers_the_items_photos_block(client, world: Worl
     assert f'id="photos-{ITEM}"' in response.text and "/thumb" in response.text and "<html" not in response.text
 
 
+async def test_a_saved_item_answers_with_its_own_photos_and_their_badges_only(client, world: World):
+    """A save redraws one item: its photos (the reused one marked), none of the other items'."""
+    visit_id = await found_visit(world)
+    other_site = await make_site(world.regions["36.71"], "PSPG-02", "Puspaga Cabang Ciledug", "PUSPAGA",
+                                 latitude=-6.2300, longitude=106.7100)
+    other_visit = await make_visit(world.tangerang_evaluation, other_site, team=[world.verifier.id],
+                                   checked_in=True, outcome="found")
+    await client.sign_in_as(world.verifier)
+    reused = photo(5)
+    mine = (await upload(client, visit_id, reused)).json()
+    elsewhere = (await upload(client, visit_id, photo(6), item="PUSPAGA-01")).json()
+    assert (await upload(client, other_visit, reused)).status_code == 201  # the same photo at another site
+
+    response = await client.post_form(f"/visits/{visit_id}/items/{ITEM}",
+                                      {"client_uuid": str(uuid.uuid4()), "result": "met", "note": ""},
+                                      headers={"HX-Request": "true"})
+
+    assert response.status_code == 200, response.text
+    assert f'id="photo-{mine["id"]}"' in response.text and f'id="photo-{elsewhere["id"]}"' not in response.text
+    assert response.text.count("provenance-reused") == 1 and "Puspaga Cabang Ciledug" in response.text
+
+
 # --- who sees the derivatives -------------------------------------------------------------------
 
 
