@@ -124,9 +124,10 @@ class Connections:
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self.opened = 0
 
-    async def post(self, path: str, body: bytes, headers: str) -> tuple[int, bytes]:
+    async def post(self, path: str, body: bytes, headers: str,
+                   content_type: str = "application/x-www-form-urlencoded") -> tuple[int, bytes]:
         head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{headers}"
-                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+                f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
         while self.idle:  # a kept-alive connection the server may have closed meanwhile (idle timeout)
             reader, writer = self.idle.pop()
             try:

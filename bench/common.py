@@ -145,3 +145,37 @@ def migrate_and_demo(env: dict[str, str], *, demo: bool = True) -> None:
     full_env = {**os.environ, **env}
     subprocess.run([sys.executable, "-m", "fieldvisit", "demo" if demo else "migrate"], cwd=ROOT, env=full_env,
                    check=True, stdout=subprocess.DEVNULL)
+
+
+def cpu_by_group(groups: dict[str, str]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the processes whose command line, or an
+    ancestor's, contains each pattern (``{"server": "fieldvisit serve"}`` counts uvicorn's
+    worker processes too), summed per group, plus ``"this process"`` (the load generator) and
+    ``"machine"`` (every core's busy time). Take it before and after a load: the differences
+    say who used the processors."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    used: dict[int, float] = {}
+    command: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        pid = int(stat.parent.name)
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command[pid] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parent[pid], used[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+    out = dict.fromkeys(groups, 0.0)
+    for pid, seconds in used.items():
+        line, seen = pid, 0
+        while line in command and seen < 20:
+            group = next((g for g, pattern in groups.items() if pattern in command[line]), None)
+            if group is not None:
+                out[group] += seconds
+                break
+            line, seen = parent.get(line, 0), seen + 1
+    usage = os.times()
+    out["this process"] = usage.user + usage.system
+    cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    out["machine"] = (sum(map(int, cpu)) - int(cpu[3]) - int(cpu[4])) / ticks  # all but idle and iowait
+    return out

@@ -20,7 +20,6 @@ from fieldvisit.errors import Conflict, NotFound
 from fieldvisit.photos import domain
 from fieldvisit.photos.domain import Provenance, StoredPhoto, UploadDecision
 from fieldvisit.reconcile.queries import PHASH_BANDS, raw_records, reused_sites
-from fieldvisit.rounds.tables import DistrictEvaluation
 from fieldvisit.sessions.tables import NoteLink, SessionNote
 from fieldvisit.sites.tables import Site
 from fieldvisit.storage.images import PhotoInfo, capture_time_utc
@@ -178,8 +177,6 @@ async def _reused(visit: dict[str, Any], mine: list[dict[str, Any]]) -> dict[int
     or dHash bands, the pairs checked here. A join let the planner start
     from the round's photos (stale statistics while photos arrive fast), and photos without a
     dHash yet all share the empty band: a second per save on a busy round."""
-    evaluation = await DistrictEvaluation.select(DistrictEvaluation.round).where(
-        DistrictEvaluation.id == visit["evaluation_id"]).first()
     hashes = sorted({r["sha256"] for r in mine if r["sha256"]})
     bands = {b: sorted({r["phash"][b - 1:b + 3] for r in mine if len(r["phash"] or "") == 16}) for b in PHASH_BANDS}
     parts: list[str] = []
@@ -196,7 +193,7 @@ async def _reused(visit: dict[str, Any], mine: list[dict[str, Any]]) -> dict[int
     others = await raw_records(
         "SELECT site, sha256, phash FROM photo WHERE district_evaluation IN "  # noqa: S608 - constants and {}
         f"(SELECT id FROM district_evaluation WHERE round = {{}}) AND ({' OR '.join(parts)})",
-        evaluation["round"], *args)
+        visit["round_id"], *args)
     # Candidate pairs in REUSE_SQL's row shape (no phash: same bytes); reused_sites applies the rule.
     pairs: list[dict[str, Any]] = []
     for photo in mine:

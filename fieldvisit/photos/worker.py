@@ -8,9 +8,9 @@ when a process dies between the upload and its derivatives, and several processe
 row is claimed by its conditional update; the loser deletes its blobs).
 
 The derivatives are made on one thread of their own per process, at background priority
-(Linux: the thread's nice value, see :func:`_background_priority`): a burst of uploads is
-answered first and the derivatives catch up when the processor is free, instead of making every
-upload wait behind face detection.
+(Linux: the thread's idle scheduling class, see :func:`_background_priority`): a burst of
+uploads is answered first and the derivatives catch up when the processor is free, instead of
+making every upload wait behind face detection.
 
 Every ``SWEEP_EVERY`` it also deletes orphan blobs of the photo pipeline: stored more than an
 hour ago and named by no row (a request that died between the store and the row).
@@ -36,16 +36,23 @@ log = logging.getLogger("fieldvisit.photos")
 
 BATCH = 4  # rows per poll, made side by side
 SWEEP_EVERY = timedelta(minutes=10)
-NICE = 10  # added to the derivative thread's nice value: requests come first
+NICE = 10  # added to the derivative thread's nice value where the idle class is not available
 
 _pool: ThreadPoolExecutor | None = None
 
 
 def _background_priority() -> None:
-    """On Linux a thread is a task with its own nice value: lower this one's priority only.
-    Elsewhere (or when not allowed) the thread runs at normal priority."""
+    """On Linux a thread is a task with its own scheduling: put this one in the idle class
+    (SCHED_IDLE: it runs when no request wants the processor; a nice value of +10 still took
+    about a tenth of a busy core from the uploads), else lower its nice value. Elsewhere (or
+    when not allowed) the thread runs at normal priority."""
+    tid = threading.get_native_id()
+    try:
+        os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+        return
+    except (AttributeError, OSError):
+        pass
     with contextlib.suppress(AttributeError, OSError):
-        tid = threading.get_native_id()
         os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + NICE)
 
 

@@ -25,7 +25,6 @@ from fieldvisit.catalogue.tables import CatalogueVersion, SiteType
 from fieldvisit.errors import NotFound, RuleViolation
 from fieldvisit.privacy import domain
 from fieldvisit.rounds import queries as rounds
-from fieldvisit.rounds.tables import DistrictEvaluation
 from fieldvisit.sites.tables import Site
 from fieldvisit.storage import images
 from fieldvisit.storage.base import BlobStore, StoreUnavailable, new_key
@@ -135,7 +134,7 @@ async def get_photo_for_user(user: CurrentUser, photo_id: int) -> dict[str, Any]
     ``may_see_original``, if ``user`` may see its evaluation; else NotFound (so district staff
     of another kab/kota get 404 for everything about it)."""
     row = await Photo.select(*PHOTO_COLUMNS).output(load_json=True).where(Photo.id == photo_id).first()
-    if row is None or not await _sees_evaluation(user, row["evaluation_id"]):
+    if row is None or not await rounds.sees_evaluation(user, row["evaluation_id"]):
         raise NotFound()
     from fieldvisit.photos.queries import check_note_photo  # photos builds on this capability's neighbours
 
@@ -155,14 +154,6 @@ async def get_original_for_user(user: CurrentUser, photo_id: int) -> dict[str, A
     if not photo["may_see_original"]:
         raise NotFound()
     return photo
-
-
-async def _sees_evaluation(user: CurrentUser, evaluation_id: int) -> bool:
-    if user.is_admin:
-        return True
-    query = rounds.scope_evaluations(user, DistrictEvaluation.select(DistrictEvaluation.id).where(
-        DistrictEvaluation.id == evaluation_id))
-    return await query.first() is not None
 
 
 async def record_original_view(user: CurrentUser, photo: dict[str, Any], reason: str, *, download: bool,

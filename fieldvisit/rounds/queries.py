@@ -49,6 +49,27 @@ def scope_evaluations(user: CurrentUser, query: Select) -> Select:
     return query.where(DistrictEvaluation.id.is_in(assigned))
 
 
+def evaluation_scope_sql(user: CurrentUser, column: str) -> tuple[str, list[Any]]:
+    """The rule of :func:`scope_evaluations` as a condition on ``column`` (a district evaluation
+    id) with ``{}`` placeholders and their values, for the raw SQL of hot paths (the visit of
+    every finding save): one statement instead of the row and then its permission."""
+    if user.role is Role.ADMIN:
+        return "1 = 1", []
+    if user.role is Role.DISTRICT:
+        return f"{column} IN (SELECT id FROM district_evaluation WHERE district = {{}})", [  # noqa: S608 - a column name
+            user.district_id]
+    return f'{column} IN (SELECT district_evaluation FROM assignment WHERE "user" = {{}})', [user.id]  # noqa: S608
+
+
+async def sees_evaluation(user: CurrentUser, evaluation_id: int) -> bool:
+    """Whether ``user`` may see the district evaluation (the rule of scope_evaluations)."""
+    if user.role is Role.ADMIN:
+        return True
+    query = scope_evaluations(user, DistrictEvaluation.select(DistrictEvaluation.id).where(
+        DistrictEvaluation.id == evaluation_id))
+    return await query.first() is not None
+
+
 async def visible_evaluation_ids(user: CurrentUser) -> list[int]:
     rows = await scope_evaluations(user, DistrictEvaluation.select(DistrictEvaluation.id))
     return [r["id"] for r in rows]

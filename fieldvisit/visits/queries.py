@@ -24,7 +24,7 @@ from fieldvisit.audit import queries as audit
 from fieldvisit.catalogue.tables import ChecklistItem, SiteType
 from fieldvisit.claims.tables import SiteItemClaim
 from fieldvisit.errors import Conflict, Forbidden, NotFound, RuleViolation
-from fieldvisit.rounds.queries import scope_evaluations
+from fieldvisit.rounds.queries import evaluation_scope_sql, scope_evaluations
 from fieldvisit.rounds.tables import Assignment, DistrictEvaluation
 from fieldvisit.sites.tables import Site
 from fieldvisit.visits import domain
@@ -127,10 +127,10 @@ def groups(checklist: dict[str, Any], items: list[dict[str, Any]]) -> list[dict[
 # --- loading a visit with permission ------------------------------------------------------------
 
 
-# The visit with its site, district and round in one statement. Written as SQL because it is
-# on every visit request (each finding save): Piccolo's builder spent ~2.5 ms of CPU per call on
-# these joins, the statement itself ~0.3 ms. Who may see it stays the evaluation's rule
-# (``scope_evaluations``), checked right after.
+# The visit with its site, district and round in one statement, if the user may see it. Written
+# as SQL because it is on every visit request (each finding save and photo): Piccolo's builder
+# spent ~2.5 ms of CPU per call on these joins, the statement itself ~0.3 ms. Who may see it is
+# the evaluation's rule (``rounds.queries.evaluation_scope_sql``, the twin of scope_evaluations).
 _VISIT_SQL = """
 SELECT v.id, v.planned_on, v.mode, v.status, v.checked_in_at, v.check_in_latitude, v.check_in_longitude,
        v.check_in_accuracy_m, v.check_in_distance_m, v.outcome, v.outcome_note, v.submitted_at, v.created_at,
@@ -138,7 +138,8 @@ SELECT v.id, v.planned_on, v.mode, v.status, v.checked_in_at, v.check_in_latitud
        s.site_type AS site_type, s.address AS site_address, s.kecamatan AS site_kecamatan,
        s.kelurahan AS site_kelurahan, s.latitude AS site_latitude, s.longitude AS site_longitude,
        d.id AS district_id, d.code AS district_code, d.name AS district_name, d.time_zone AS time_zone,
-       d.utc_offset AS utc_offset, r.name AS round_name, r.catalogue_version AS catalogue_version_id
+       d.utc_offset AS utc_offset, r.id AS round_id, r.name AS round_name,
+       r.catalogue_version AS catalogue_version_id
 FROM visit v
 JOIN site s ON s.id = v.site
 JOIN district_evaluation de ON de.id = v.district_evaluation
@@ -151,8 +152,9 @@ WHERE v.id = {}
 async def get_visit_for_user(user: CurrentUser, visit_id: int) -> dict[str, Any]:
     """The visit, if ``user`` may see it; else NotFound. Adds ``can_record`` and
     ``can_see_gps`` and drops the check-in coordinates for those who may not see them."""
-    rows = await Visit.raw(_VISIT_SQL, visit_id)
-    if not rows or not await _sees_evaluation(user, rows[0]["evaluation_id"]):
+    scope, args = evaluation_scope_sql(user, "v.district_evaluation")
+    rows = await Visit.raw(f"{_VISIT_SQL} AND {scope}", visit_id, *args)
+    if not rows:
         raise NotFound()
     row = rows[0]
     row["can_record"] = domain.may_record(user.role)
@@ -162,14 +164,6 @@ async def get_visit_for_user(user: CurrentUser, visit_id: int) -> dict[str, Any]
             row[key] = None
     row["maps"] = domain.maps_links(row["site_latitude"], row["site_longitude"], row["site_name"])
     return row
-
-
-async def _sees_evaluation(user: CurrentUser, evaluation_id: int) -> bool:
-    if user.role is Role.ADMIN:
-        return True
-    query = scope_evaluations(user, DistrictEvaluation.select(DistrictEvaluation.id).where(
-        DistrictEvaluation.id == evaluation_id))
-    return await query.first() is not None
 
 
 async def get_visit_for_recording(user: CurrentUser, visit_id: int) -> dict[str, Any]:

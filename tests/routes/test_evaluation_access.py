@@ -27,6 +27,19 @@ async def test_each_persona_sees_exactly_its_district_evaluations(world: World):
         assert set(await queries.visible_evaluation_ids(as_user(persona))) == expected[key], key
 
 
+async def test_the_raw_sql_twin_of_the_rule_sees_exactly_what_the_rule_sees(world: World):
+    """evaluation_scope_sql (the hot paths' raw SQL) and scope_evaluations are one rule."""
+    from fieldvisit.reconcile.queries import raw_rows
+
+    for key, persona in world.personas.items():
+        user = as_user(persona)
+        condition, args = queries.evaluation_scope_sql(user, "e.id")
+        rows = await raw_rows(f"SELECT e.id FROM district_evaluation e WHERE {condition}", *args)  # noqa: S608
+        assert {r["id"] for r in rows} == set(await queries.visible_evaluation_ids(user)), key
+        for evaluation in (world.tangerang_evaluation, world.serang_evaluation):
+            assert await queries.sees_evaluation(user, evaluation) == (evaluation in {r["id"] for r in rows}), key
+
+
 async def test_serang_staff_cannot_load_tangerangs_evaluation(world: World):
     with pytest.raises(NotFound):
         await queries.get_evaluation_for_user(as_user(world.serang), world.tangerang_evaluation)

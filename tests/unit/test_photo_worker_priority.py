@@ -1,5 +1,5 @@
-"""The derivatives are made on a thread of their own at background priority (Linux nice), so
-that a burst of uploads is answered before face detection runs."""
+"""The derivatives are made on a thread of their own at background priority (Linux's idle
+scheduling class), so that a burst of uploads is answered before the derivatives are made."""
 
 from __future__ import annotations
 
@@ -13,9 +13,35 @@ def _nice_here() -> int:
     return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
 
-def test_the_derivative_thread_is_nicer_than_the_request_threads() -> None:
-    ours = _nice_here()
-    theirs, name = worker._derivative_pool().submit(lambda: (_nice_here(), threading.current_thread().name)).result()
-    assert theirs == min(19, ours + worker.NICE)
+def _policy_here() -> int:
+    return os.sched_getscheduler(threading.get_native_id())
+
+
+def test_the_derivative_thread_runs_in_the_idle_class_and_the_request_threads_do_not() -> None:
+    ours = _policy_here()
+    theirs, name = worker._derivative_pool().submit(
+        lambda: (_policy_here(), threading.current_thread().name)).result()
+    assert ours == os.SCHED_OTHER
+    assert theirs == os.SCHED_IDLE
     assert name.startswith("fieldvisit-derivatives")
-    assert _nice_here() == ours  # the caller's thread is untouched
+    assert _policy_here() == ours  # the caller's thread is untouched
+
+
+def test_without_the_idle_class_the_derivative_thread_is_nicer(monkeypatch) -> None:
+    def refused(*_args: object) -> None:
+        raise PermissionError("not allowed here")
+
+    monkeypatch.setattr(os, "sched_setscheduler", refused)
+    ours = _nice_here()
+    theirs = threading_result(worker._background_priority, _nice_here)
+    assert theirs == min(19, ours + worker.NICE)
+    assert _nice_here() == ours
+
+
+def threading_result(first, then):  # type: ignore[no-untyped-def]
+    """Run ``first`` then ``then`` on a new thread; ``then``'s result."""
+    out: list[int] = []
+    thread = threading.Thread(target=lambda: (first(), out.append(then())))
+    thread.start()
+    thread.join()
+    return out[0]
