@@ -16,7 +16,7 @@ beside it. This tool
 4. writes the file (or, with ``--check``, compares it with the vendored one) and prints its sha256.
 
 The output is byte for byte the same on every run from the same wheel: models/NOTICE and
-tests/unit/test_faces.py hold its sha256.
+``fieldvisit.storage.faces.MODEL_SHA256`` hold its sha256 (tests/unit/test_faces.py checks both).
 
 Needs yuface (in the project's ``test`` extra; a cp311 manylinux x86_64 wheel) and ``onnx``,
 which only this tool uses: it is in none of the project's dependencies. Install it beside the
