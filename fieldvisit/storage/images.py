@@ -154,7 +154,7 @@ def make_derivatives(data: bytes, *, blur_boxes: Sequence[Box] = (), blur_all: b
     phash = dhash(display)
     faces: tuple[Box, ...] = ()
     if detect_faces:
-        from fieldvisit.storage.faces import find_faces  # OpenCV is loaded only where derivatives are made
+        from fieldvisit.storage.faces import find_faces  # onnxruntime is loaded only where derivatives are made
 
         faces = tuple(find_faces(display))
     for box in (*faces, *blur_boxes):

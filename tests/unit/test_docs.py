@@ -45,3 +45,11 @@ def test_docker_compose_runs_the_app_with_postgres_s3_and_a_tls_proxy():
     assert settings.is_postgres and settings.uses_s3 and settings.secure_cookies
     assert "tls internal" in compose["configs"]["caddyfile"]["content"]
     assert (ROOT / "Dockerfile").exists()
+
+
+def test_the_readme_describes_the_face_detector_the_code_runs():
+    from fieldvisit.storage import faces
+
+    flat = " ".join(README.split())
+    assert f"fieldvisit/storage/models/{faces.MODEL.name}" in flat
+    assert f"scaled to {faces.DETECT_EDGE} px" in flat
