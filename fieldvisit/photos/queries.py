@@ -19,6 +19,7 @@ from fieldvisit.audit import queries as audit
 from fieldvisit.errors import Conflict, NotFound
 from fieldvisit.photos import domain
 from fieldvisit.photos.domain import Provenance, StoredPhoto, UploadDecision
+from fieldvisit.privacy.domain import site_is_sensitive
 from fieldvisit.reconcile.queries import PHASH_BANDS, raw_records, reused_sites
 from fieldvisit.sessions.tables import NoteLink, SessionNote
 from fieldvisit.sites.tables import Site
@@ -210,11 +211,25 @@ async def _reused(visit: dict[str, Any], mine: list[dict[str, Any]]) -> dict[int
 # --- derivatives and orphans (the worker) --------------------------------------------------------
 
 
+#: Photos waiting for their derivatives, with what decides how hard faces are looked for: the
+#: site's own sensitivity setting and its site type's (privacy.domain.site_is_sensitive).
+_PENDING_SQL = """
+SELECT p.id, p.original_key, s.sensitive AS site_sensitive, t.sensitive AS type_sensitive
+FROM photo p
+JOIN site s ON s.id = p.site
+JOIN district_evaluation e ON e.id = p.district_evaluation
+JOIN evaluation_round r ON r.id = e.round
+LEFT JOIN catalogue_site_type t ON t.version = r.catalogue_version AND t.code = s.site_type
+WHERE p.derivatives_ready = {} AND p.original_purged_at IS NULL
+ORDER BY p.id LIMIT {}"""
+
+
 async def pending_derivatives(limit: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await Photo.select(Photo.id, Photo.original_key).where(
-        (Photo.derivatives_ready == False) & Photo.original_purged_at.is_null()  # noqa: E712 - SQL
-    ).order_by(Photo.id).limit(limit)
-    return rows
+    """Up to ``limit`` photos without derivatives, oldest first: id, original_key, sensitive."""
+    rows = await raw_records(_PENDING_SQL, False, limit)
+    return [{"id": r["id"], "original_key": r["original_key"],
+             "sensitive": site_is_sensitive(None if r["site_sensitive"] is None else bool(r["site_sensitive"]),
+                                            bool(r["type_sensitive"]))} for r in rows]
 
 
 async def set_derivatives(photo_id: int, *, display_key: str, thumb_key: str, phash: str) -> bool:

@@ -25,6 +25,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from fieldvisit.errors import StoreUnavailable
 from fieldvisit.photos import domain, queries
@@ -64,7 +65,7 @@ def _derivative_pool() -> ThreadPoolExecutor:
     return _pool
 
 
-async def make_one(store: BlobStore, photo_id: int, original_key: str) -> bool:
+async def make_one(store: BlobStore, photo_id: int, original_key: str, *, sensitive: bool = False) -> bool:
     """Make and record one photo's derivatives; False when the store is down (try later)."""
     try:
         data = await store.get(original_key)
@@ -73,7 +74,8 @@ async def make_one(store: BlobStore, photo_id: int, original_key: str) -> bool:
         await queries.set_derivatives(photo_id, display_key="", thumb_key="", phash="")
         return True
     try:
-        made = await asyncio.get_running_loop().run_in_executor(_derivative_pool(), images.make_derivatives, data)
+        made = await asyncio.get_running_loop().run_in_executor(
+            _derivative_pool(), partial(images.make_derivatives, data, sensitive=sensitive))
     except Exception:  # noqa: BLE001 - a photo that passed inspect() but does not decode: never retried forever
         log.exception("photo %s: derivatives could not be made", photo_id)
         await queries.set_derivatives(photo_id, display_key="", thumb_key="", phash="")
@@ -90,7 +92,8 @@ async def make_one(store: BlobStore, photo_id: int, original_key: str) -> bool:
 async def process_pending(store: BlobStore, limit: int = BATCH) -> int:
     """One poll: derivatives for up to ``limit`` photos; returns how many were done."""
     rows = await queries.pending_derivatives(limit)
-    done = await asyncio.gather(*(make_one(store, r["id"], r["original_key"]) for r in rows), return_exceptions=True)
+    done = await asyncio.gather(*(make_one(store, r["id"], r["original_key"], sensitive=r["sensitive"]) for r in rows),
+                                return_exceptions=True)
     for result in done:
         if isinstance(result, StoreUnavailable):
             log.warning("blob store unavailable while making derivatives: %s", result)

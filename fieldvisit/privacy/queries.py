@@ -177,7 +177,8 @@ async def reblur(user: CurrentUser, photo: dict[str, Any], store: BlobStore, *, 
         raise RuleViolation(_("The original of this photo was removed under the retention policy, so its copies "
                               "cannot be made again."), title=_("The original is gone"))
     data = await store.get(photo["original_key"])
-    out = await to_thread.run_sync(partial(images.make_derivatives, data, blur_boxes=boxes, blur_all=shows_person))
+    out = await to_thread.run_sync(partial(images.make_derivatives, data, blur_boxes=boxes, blur_all=shows_person,
+                                                 sensitive=photo["sensitive"]))
     display_key, thumb_key = new_key("photo"), new_key("photo")
     await store.put(display_key, out.display_jpeg, "image/jpeg")
     await store.put(thumb_key, out.thumb_jpeg, "image/jpeg")

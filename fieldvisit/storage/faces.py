@@ -39,6 +39,10 @@ MODEL_SHA256 = "756dc24f050dfad25cae9c9e38f332cdc337a57cc2e5cf98ef66f287c42c95b1
 #: bench/bench_faces.py sweeps 800..1280 px; 960 is the largest that keeps detection and
 #: blurring within +30 % of the capture pipeline of a 2048 px upload (~25 of ~92 ms CPU; 1024: 30-32 %).
 DETECT_EDGE = 960
+#: Photos of sensitive sites (UPTD PPA, LKSA: child victims, children in care) are searched on
+#: the whole 1280 px display image: faces ~40 px wide there are found about half again as often
+#: as at 960 (bench_faces' sweep), for ~1.7x the detection cost, spent where the harm is worst.
+SENSITIVE_EDGE = 1280
 #: libfacedetection's own default is 0.5. On bench_faces 0.4 finds 13 more of its 402 faces for
 #: one more false box; 0.3 would find 10 more again, but also scikit-image's coffee cup (0.35),
 #: which the tests hold to be a photo without a face.

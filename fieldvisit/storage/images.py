@@ -139,13 +139,14 @@ def inspect(data: bytes, *, max_bytes: int = MAX_BYTES) -> PhotoInfo:
 
 
 def make_derivatives(data: bytes, *, blur_boxes: Sequence[Box] = (), blur_all: bool = False,
-                     detect_faces: bool = True, max_bytes: int = MAX_BYTES) -> Derivatives:
+                     detect_faces: bool = True, sensitive: bool = False, max_bytes: int = MAX_BYTES) -> Derivatives:
     """The display and thumbnail JPEGs: upright, sRGB-ish RGB, no metadata at all (no EXIF,
     XMP, ICC, comments or text chunks: only re-encoded pixels).
 
     Faces are found (unless ``detect_faces=False``) and pixelated and blurred in both, so that
-    no derivative shows a recognisable face; the boxes are in ``Derivatives.faces``. On top of
-    them, ``blur_boxes`` (fractions of the upright photo, drawn by a verifier) are blurred the
+    no derivative shows a recognisable face; the boxes are in ``Derivatives.faces``. A photo
+    of a ``sensitive`` site is searched at a larger size (smaller faces found, at more cost).
+    On top of them, ``blur_boxes`` (fractions of the upright photo, drawn by a verifier) are blurred the
     same way, and ``blur_all`` ("shows a person") blurs the whole photo. The original is never
     changed: it is the evidence."""
     for box in blur_boxes:
@@ -154,9 +155,10 @@ def make_derivatives(data: bytes, *, blur_boxes: Sequence[Box] = (), blur_all: b
     phash = dhash(display)
     faces: tuple[Box, ...] = ()
     if detect_faces:
-        from fieldvisit.storage.faces import find_faces  # onnxruntime is loaded only where derivatives are made
+        from fieldvisit.storage import faces as detector  # onnxruntime is loaded only where derivatives are made
 
-        faces = tuple(find_faces(display))
+        edge = detector.SENSITIVE_EDGE if sensitive else detector.DETECT_EDGE
+        faces = tuple(detector.find_faces(display, edge=edge))
     for box in (*faces, *blur_boxes):
         display = blur_box(display, box)
     if blur_all:

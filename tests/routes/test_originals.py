@@ -252,3 +252,25 @@ async def test_only_an_admin_who_asks_gets_originals_or_gps_in_an_export_and_it_
         assert event["object_id"] == "gaps.xlsx" and event["after"] == {"originals": granted[0], "gps": granted[1]}
     else:
         assert audited == []
+
+
+# --- faces are looked for harder at sensitive sites --------------------------------------------------
+
+
+async def test_photos_waiting_for_derivatives_carry_their_sites_sensitivity(app, world: World):
+    """The worker searches sensitive sites' photos at the whole display size: the pending rows
+    say which they are, by the site's own setting, else its type's."""
+    from fieldvisit.photos import queries as photos
+    from fieldvisit.sites.tables import Site
+
+    lksa, puspaga = await lksa_photo(app, world), await puspaga_photo(app, world)
+    await Photo.update({Photo.derivatives_ready: False}).where(Photo.id.is_in([lksa["id"], puspaga["id"]]))
+
+    async def pending() -> dict[int, bool]:
+        return {r["id"]: r["sensitive"] for r in await photos.pending_derivatives(10)}
+
+    assert await pending() == {lksa["id"]: True, puspaga["id"]: False}
+    await Site.update({Site.sensitive: True}).where(Site.id == world.tangerang_site)
+    lksa_site = (await Photo.select(Photo.site).where(Photo.id == lksa["id"]).first())["site"]
+    await Site.update({Site.sensitive: False}).where(Site.id == lksa_site)
+    assert await pending() == {lksa["id"]: False, puspaga["id"]: True}

@@ -53,3 +53,4 @@ def test_the_readme_describes_the_face_detector_the_code_runs():
     flat = " ".join(README.split())
     assert f"fieldvisit/storage/models/{faces.MODEL.name}" in flat
     assert f"scaled to {faces.DETECT_EDGE} px" in flat
+    assert f"the whole {faces.SENSITIVE_EDGE} px display" in flat

@@ -116,6 +116,19 @@ def test_a_small_face_in_a_display_image_is_found():
     assert found(faces.find_faces(photo, margin=0), (900 / 1280, 700 / 960, 975 / 1280, 775 / 960))
 
 
+def test_a_sensitive_sites_photo_is_searched_harder_and_a_smaller_face_is_found():
+    """A 36 px head on a 1280 px photo: missed at the usual detection size, found when the
+    photo is of a sensitive site (searched at the display's full size)."""
+    photo = sample("coffee").resize((1280, 960))
+    photo.paste(astronaut_head().resize((36, 36)), (600, 400))
+    buffer = io.BytesIO()
+    photo.save(buffer, "PNG")  # lossless: the detector sees exactly these pixels
+    face = (600 / 1280, 400 / 960, 636 / 1280, 436 / 960)
+
+    assert not found(make_derivatives(buffer.getvalue()).faces, face)
+    assert found(make_derivatives(buffer.getvalue(), sensitive=True).faces, face)
+
+
 def test_faces_are_found_where_they_are_in_the_photo():
     # a face in each corner: each is reported in its own place
     photo = room()
