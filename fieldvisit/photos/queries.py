@@ -16,11 +16,12 @@ from typing import Any
 from fieldvisit import db
 from fieldvisit.accounts.domain import CurrentUser
 from fieldvisit.audit import queries as audit
+from fieldvisit.db import raw_records, raw_rows
 from fieldvisit.errors import Conflict, NotFound
 from fieldvisit.photos import domain
 from fieldvisit.photos.domain import Provenance, StoredPhoto, UploadDecision
 from fieldvisit.privacy.domain import site_is_sensitive
-from fieldvisit.reconcile.queries import PHASH_BANDS, raw_records, reused_sites
+from fieldvisit.reconcile.queries import PHASH_BANDS, reused_sites
 from fieldvisit.sessions.tables import NoteLink, SessionNote
 from fieldvisit.sites.tables import Site
 from fieldvisit.storage.images import PhotoInfo, capture_time_utc
@@ -55,10 +56,9 @@ def _saved(row: dict[str, Any], *, replay: bool) -> SavedPhoto:
 
 
 async def by_uuid(client_uuid: uuid.UUID) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = await Photo.select(
-        Photo.id, Photo.client_uuid, Photo.visit, Photo.item_code, Photo.sha256, Photo.derivatives_ready).where(
-        Photo.client_uuid == client_uuid).first()
-    return row
+    rows = await raw_rows("SELECT id, client_uuid, visit, item_code, sha256, derivatives_ready FROM photo "
+                          "WHERE client_uuid = {}", client_uuid)
+    return rows[0] if rows else None
 
 
 def decide(row: dict[str, Any] | None, visit: dict[str, Any], upload: Upload, sha256: str) -> SavedPhoto | None:
@@ -82,16 +82,16 @@ async def record_upload(user: CurrentUser, visit: dict[str, Any], upload: Upload
                                      (info.latitude, info.longitude), visit["check_in_distance_m"])
     try:
         async with db.transaction():
-            [row] = await Photo.insert(Photo(
-                visit=visit["id"], site=visit["site_id"], district_evaluation=visit["evaluation_id"],
-                item_code=upload.item_code, client_uuid=upload.client_uuid, original_key=original_key,
-                content_type=info.content_type, size_bytes=info.byte_size, width=info.width, height=info.height,
-                sha256=info.sha256, taken_at=taken_at, exif_latitude=info.latitude, exif_longitude=info.longitude,
-                camera_make=(info.make or "")[:80], camera_model=(info.model or "")[:80], source=upload.source,
-                distance_m=distance, derivatives_ready=False, uploaded_by=user.id, uploaded_at=now,
-                session_note=upload.session_note,
-            )).returning(Photo.id)
-            await audit.record(user, "visits.photo", object_type="photo", object_id=row["id"],
+            photo_id = await db.insert_row("photo", {
+                "visit": visit["id"], "site": visit["site_id"], "district_evaluation": visit["evaluation_id"],
+                "item_code": upload.item_code, "client_uuid": upload.client_uuid, "original_key": original_key,
+                "content_type": info.content_type, "size_bytes": info.byte_size, "width": info.width,
+                "height": info.height, "sha256": info.sha256, "taken_at": taken_at, "exif_latitude": info.latitude,
+                "exif_longitude": info.longitude, "camera_make": (info.make or "")[:80],
+                "camera_model": (info.model or "")[:80], "source": upload.source, "distance_m": distance,
+                "derivatives_ready": False, "uploaded_by": user.id, "uploaded_at": now,
+                "session_note": upload.session_note})
+            await audit.record(user, "visits.photo", object_type="photo", object_id=photo_id,
                                district_id=visit["district_id"], ip=ip,
                                after={"visit": visit["id"], "item": upload.item_code, "source": upload.source,
                                       "sha256": info.sha256, "client_uuid": str(upload.client_uuid),
@@ -101,7 +101,7 @@ async def record_upload(user: CurrentUser, visit: dict[str, Any], upload: Upload
         if replay is None:
             raise
         return replay
-    return SavedPhoto(row["id"], upload.client_uuid, visit["id"], upload.item_code, info.sha256, False, replay=False)
+    return SavedPhoto(photo_id, upload.client_uuid, visit["id"], upload.item_code, info.sha256, False, replay=False)
 
 
 # --- reading photos ------------------------------------------------------------------------------
@@ -110,11 +110,6 @@ PHOTO_COLUMNS = (Photo.id, Photo.visit, Photo.site, Photo.item_code, Photo.clien
                  Photo.thumb_key, Photo.original_key, Photo.content_type, Photo.sha256, Photo.phash, Photo.taken_at,
                  Photo.source, Photo.distance_m, Photo.derivatives_ready, Photo.uploaded_at, Photo.width,
                  Photo.height, Photo.session_note)
-
-
-def _promoted_notes() -> Any:
-    """Notes that became (part of) a finding: their screenshots are the finding's evidence."""
-    return NoteLink.select(NoteLink.note).where(NoteLink.finding.is_not_null())
 
 
 async def get_photo_for_user(user: CurrentUser, photo_id: int) -> dict[str, Any]:
@@ -144,15 +139,25 @@ async def check_note_photo(user: CurrentUser, note_id: int | None) -> bool:
     return True
 
 
+# A visit's photos (PHOTO_COLUMNS; a session note's screenshot once its note became a finding).
+# Raw SQL: every finding save shows its item's photos.
+_VISIT_PHOTOS_SQL = """
+SELECT id, visit, site, item_code, client_uuid, display_key, thumb_key, original_key, content_type, sha256, phash,
+       taken_at, source, distance_m, derivatives_ready, uploaded_at, width, height, session_note
+FROM photo
+WHERE visit = {} AND (session_note IS NULL
+                      OR session_note IN (SELECT note FROM session_note_link WHERE finding IS NOT NULL))"""
+
+
 async def visit_photos(visit: dict[str, Any], *, now: datetime, radius_m: float, slack: timedelta,
                        item_code: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """The visit's photos by item code (``""``: of the visit), oldest first, each with its
     provenance badges (shown to verifiers and admins only: the template checks can_see_gps);
     with ``item_code``, that item's only."""
-    where = (Photo.visit == visit["id"]) & (Photo.session_note.is_null() | Photo.session_note.is_in(_promoted_notes()))
-    if item_code is not None:
-        where &= Photo.item_code == item_code
-    rows = await Photo.select(*PHOTO_COLUMNS).where(where).order_by(Photo.id)
+    if item_code is None:
+        rows = await raw_rows(_VISIT_PHOTOS_SQL + " ORDER BY id", visit["id"])
+    else:
+        rows = await raw_rows(_VISIT_PHOTOS_SQL + " AND item_code = {} ORDER BY id", visit["id"], item_code)
     if not rows:
         return {}
     reused = await _reused(visit, rows)

@@ -43,18 +43,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
-
-from piccolo.engine.postgres import PostgresEngine
 
 from fieldvisit import db
 from fieldvisit.accounts.domain import CurrentUser
 from fieldvisit.audit import queries as audit
+from fieldvisit.db import placeholders, raw_records, raw_rows  # noqa: F401 - importers use them from here too
 from fieldvisit.errors import NotFound
 from fieldvisit.gaps import domain as gaps_domain
 from fieldvisit.gaps.domain import EventKind
-from fieldvisit.gaps.tables import Gap
 from fieldvisit.reconcile import domain
 from fieldvisit.reconcile.domain import (
     ExistingGap,
@@ -180,37 +178,6 @@ class Loaded:
 # ---- small helpers for raw SQL on both engines ---------------------------------------------
 
 
-async def raw_rows(sql: str, *args: Any) -> list[dict[str, Any]]:
-    """Rows (dicts) of a raw query with ``{}`` placeholders, on the current transaction's
-    connection if there is one. The hot paths here use raw SQL: Piccolo's query building costs
-    more than these queries."""
-    rows = await raw_records(sql, *args)
-    if rows and isinstance(rows[0], dict):
-        return list(rows)
-    return [dict(r) for r in rows]
-
-
-async def raw_records(sql: str, *args: Any) -> Sequence[Any]:
-    """Read-only rows (``row["column"]``) of a raw query. On PostgreSQL straight from asyncpg
-    (its Records), which saves turning thousands of rows into dicts; on SQLite through Piccolo."""
-    engine = db.engine()
-    if isinstance(engine, PostgresEngine):
-        query = _pg_placeholders(sql)
-        transaction = engine.current_transaction.get()
-        if transaction is not None:
-            return await transaction.connection.fetch(query, *args)  # type: ignore[no-any-return]
-        if engine.pool is not None:
-            return await engine.pool.fetch(query, *args)  # type: ignore[no-any-return]
-    return await Gap.raw(sql, *args)  # type: ignore[no-any-return]
-
-
-@lru_cache(maxsize=512)
-def _pg_placeholders(sql: str) -> str:
-    """``{}`` -> ``$1``, ``$2`` … (the SQL here holds no other braces; values are parameters)."""
-    parts = sql.split("{}")
-    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
-
-
 def as_datetime(value: Any) -> datetime | None:
     """A timestamp from a raw query: asyncpg gives datetimes; SQLite gives text for expressions."""
     if value is None or isinstance(value, datetime):
@@ -233,10 +200,6 @@ def as_decimal(value: Any) -> Decimal | None:
 
 def json_value(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def placeholders(values: Sequence[Any]) -> str:
-    return ", ".join("{}" for _ in values)
 
 
 # ---- the catalogue ---------------------------------------------------------------------------

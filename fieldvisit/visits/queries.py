@@ -22,7 +22,6 @@ from fieldvisit import db
 from fieldvisit.accounts.domain import CurrentUser, Role
 from fieldvisit.audit import queries as audit
 from fieldvisit.catalogue.tables import ChecklistItem, SiteType
-from fieldvisit.claims.tables import SiteItemClaim
 from fieldvisit.errors import Conflict, Forbidden, NotFound, RuleViolation
 from fieldvisit.rounds.queries import evaluation_scope_sql, scope_evaluations
 from fieldvisit.rounds.tables import Assignment, DistrictEvaluation
@@ -194,11 +193,10 @@ async def team_of(visit_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
 
 async def site_claims(evaluation_id: int, site_id: int) -> dict[str, dict[str, Any]]:
     """The district's site-item claims for one site: item code -> claim (so the verifier
-    knows what to check)."""
-    rows = await SiteItemClaim.select(SiteItemClaim.id, SiteItemClaim.item_code, SiteItemClaim.claimed_status,
-                                      SiteItemClaim.documents).where(
-        (SiteItemClaim.district_evaluation == evaluation_id) & (SiteItemClaim.site == site_id)
-        & SiteItemClaim.deleted_at.is_null()).order_by(SiteItemClaim.item_code)
+    knows what to check). Raw SQL: it is on every finding save."""
+    rows = await db.raw_rows(
+        "SELECT id, item_code, claimed_status, documents FROM site_item_claim WHERE district_evaluation = {} "
+        "AND site = {} AND deleted_at IS NULL ORDER BY item_code", evaluation_id, site_id)
     return {row["item_code"]: row for row in rows}
 
 
@@ -324,11 +322,16 @@ WHERE client_uuid = {}
    OR id = (SELECT id FROM finding WHERE visit = {} AND item_code = {} ORDER BY version DESC LIMIT 1)"""
 
 
+# The visit's state, locked (PostgreSQL) so that saves of one visit are serialised: SQLite's
+# IMMEDIATE transaction already holds the write lock.
+_VISIT_STATE_SQL = "SELECT checked_in_at, outcome FROM visit WHERE id = {}"
+
+
 async def _save_finding_once(user: CurrentUser, visit: dict[str, Any], item_code: str, data: FindingInput,
                              digest: str, *, now: datetime, ip: str) -> SavedFinding:
     async with db.transaction():
-        state = Visit.select(Visit.checked_in_at, Visit.outcome).where(Visit.id == visit["id"])
-        current = await (state if db.is_sqlite() else state.lock_rows("UPDATE")).first()
+        [current] = await db.raw_records(_VISIT_STATE_SQL if db.is_sqlite() else _VISIT_STATE_SQL + " FOR UPDATE",
+                                         visit["id"])
         prior = await Finding.raw(_PRIOR_SQL, data.client_uuid, visit["id"], item_code)
         stored = next((r for r in prior if str(r["client_uuid"]) == str(data.client_uuid)), None)
         decision = domain.decide_save(
@@ -348,16 +351,15 @@ async def _save_finding_once(user: CurrentUser, visit: dict[str, Any], item_code
         version = domain.next_version(latest["version"] if latest else None)
         # A request that waited for the lock keeps history in version order.
         saved_at = max(now, latest["saved_at"]) if latest else now
-        [row] = await Finding.insert(Finding(
-            visit=visit["id"], site=visit["site_id"], district_evaluation=visit["evaluation_id"], item_code=item_code,
-            version=version, client_uuid=data.client_uuid, result=data.result, note=data.note, content_hash=digest,
-            saved_by=user.id, saved_at=saved_at,
-        )).returning(Finding.id)
-        await audit.record(user, "visits.finding", object_type="finding", object_id=row["id"],
+        finding_id = await db.insert_row("finding", {
+            "visit": visit["id"], "site": visit["site_id"], "district_evaluation": visit["evaluation_id"],
+            "item_code": item_code, "version": version, "client_uuid": data.client_uuid, "result": data.result,
+            "note": data.note, "content_hash": digest, "saved_by": user.id, "saved_at": saved_at})
+        await audit.record(user, "visits.finding", object_type="finding", object_id=finding_id,
                            district_id=visit["district_id"], ip=ip,
                            after={"visit": visit["id"], "item": item_code, "version": version, "result": data.result,
                                   "note": data.note, "client_uuid": str(data.client_uuid)})
-    return SavedFinding(row["id"], version, data.client_uuid, replay=False)
+    return SavedFinding(finding_id, version, data.client_uuid, replay=False)
 
 
 # --- check-in, outcome, submit -------------------------------------------------------------------
