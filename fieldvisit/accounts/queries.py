@@ -35,7 +35,7 @@ LIMIT 1
 
 
 async def user_for_session(token: str, *, now: datetime, settings: Settings) -> CurrentUser | None:
-    rows = await UserSession.raw(SESSION_SQL, domain.token_hash(token))
+    rows = await db.raw_rows(SESSION_SQL, domain.token_hash(token))
     if not rows:
         return None
     row = rows[0]

@@ -152,7 +152,7 @@ async def get_visit_for_user(user: CurrentUser, visit_id: int) -> dict[str, Any]
     """The visit, if ``user`` may see it; else NotFound. Adds ``can_record`` and
     ``can_see_gps`` and drops the check-in coordinates for those who may not see them."""
     scope, args = evaluation_scope_sql(user, "v.district_evaluation")
-    rows = await Visit.raw(f"{_VISIT_SQL} AND {scope}", visit_id, *args)
+    rows = await db.raw_rows(f"{_VISIT_SQL} AND {scope}", visit_id, *args)
     if not rows:
         raise NotFound()
     row = rows[0]
@@ -211,9 +211,9 @@ async def visit_findings(visit_id: int, item_code: str | None = None) -> dict[st
     """Every saved version of the visit's findings: item code -> versions, newest first."""
     order = " ORDER BY f.item_code, f.version DESC"
     if item_code is None:
-        rows = await Finding.raw(_FINDINGS_SQL + order, visit_id)
+        rows = await db.raw_rows(_FINDINGS_SQL + order, visit_id)
     else:
-        rows = await Finding.raw(_FINDINGS_SQL + " AND f.item_code = {}" + order, visit_id, item_code)
+        rows = await db.raw_rows(_FINDINGS_SQL + " AND f.item_code = {}" + order, visit_id, item_code)
     versions: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         versions.setdefault(row["item_code"], []).append(row)
@@ -332,7 +332,7 @@ async def _save_finding_once(user: CurrentUser, visit: dict[str, Any], item_code
     async with db.transaction():
         [current] = await db.raw_records(_VISIT_STATE_SQL if db.is_sqlite() else _VISIT_STATE_SQL + " FOR UPDATE",
                                          visit["id"])
-        prior = await Finding.raw(_PRIOR_SQL, data.client_uuid, visit["id"], item_code)
+        prior = await db.raw_records(_PRIOR_SQL, data.client_uuid, visit["id"], item_code)
         stored = next((r for r in prior if str(r["client_uuid"]) == str(data.client_uuid)), None)
         decision = domain.decide_save(
             StoredSave(stored["visit"], stored["item_code"], stored["content_hash"]) if stored else None,
