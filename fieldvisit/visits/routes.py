@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from babel.dates import format_datetime
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Stream, Template
@@ -26,7 +25,7 @@ from fieldvisit.web.forms import Errors, read_form
 from fieldvisit.web.i18n import _
 from fieldvisit.web.render import form_errors, is_htmx, page, see_other
 from fieldvisit.web.security import client_address
-from fieldvisit.web.templating import ZONES
+from fieldvisit.web.templating import format_clock
 
 Req = Request[Any, Any, Any]
 VISIT_PAGE = "visits/visit.html"
@@ -35,11 +34,7 @@ PLAN_PAGE = "visits/evaluation.html"
 
 def clock(value: datetime | None, zone: str = "WIB") -> str:
     """10:42 in the site's time zone (the "Saved 10:42" of an item)."""
-    if value is None:
-        return ""
-    tz = ZONES.get(zone, UTC)
-    locale = "id_ID" if i18n.current_language() == "id" else "en_GB"
-    return format_datetime(value.astimezone(tz), "HH:mm", locale=locale)
+    return format_clock(value, zone)
 
 
 def vocabulary() -> dict[str, Any]:

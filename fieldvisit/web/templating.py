@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
 from babel.numbers import format_decimal
 from litestar.plugins.jinja import JinjaTemplateEngine
 
@@ -22,16 +23,39 @@ def _babel_locale() -> str:
 
 
 def format_when(value: datetime | None, zone: str = "WIB", style: str = "medium") -> str:
+    """``3 Mei 2025, 07:05 WIB`` (medium) or ``3 Mei 07:05 WIB`` in the zone, as babel's
+    "d MMM y, HH:mm" / "d MMM HH:mm" write it; plain string work with babel's month names
+    (babel's formatter costs ~0.1 ms a call and a visit's history shows many; a test checks both agree)."""
     if value is None:
         return ""
     tz = ZONES.get(zone, UTC)
     local = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=UTC).astimezone(tz)
-    pattern = "d MMM y, HH:mm" if style == "medium" else "d MMM HH:mm"
-    return f"{format_datetime(local, pattern, locale=_babel_locale())} {tz.tzname(None)}"
+    month = _months()[local.month]
+    if style == "medium":
+        return f"{local.day} {month} {local.year}, {local.hour:02d}:{local.minute:02d} {tz.tzname(None)}"
+    return f"{local.day} {month} {local.hour:02d}:{local.minute:02d} {tz.tzname(None)}"
 
 
 def format_day(value: date | None) -> str:
-    return format_date(value, "d MMM y", locale=_babel_locale()) if value else ""
+    """``3 Mei 2025``, as babel's "d MMM y"."""
+    return f"{value.day} {_months()[value.month]} {value.year}" if value else ""
+
+
+def format_clock(value: datetime | None, zone: str = "WIB") -> str:
+    """``07:05`` in the zone (babel's "HH:mm")."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZONES.get(zone, UTC))
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
+@cache
+def _month_names(locale: str) -> dict[int, str]:
+    return dict(Locale.parse(locale).months["format"]["abbreviated"].items())
+
+
+def _months() -> dict[int, str]:
+    return _month_names(_babel_locale())
 
 
 #: (group, decimal) marks of the two languages, as babel's id_ID and en_GB data have them.
