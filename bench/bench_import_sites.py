@@ -156,8 +156,8 @@ def run(smoke: bool) -> list[Figure]:
                        "rows_per_s": rows / seconds, "file_mb": measured["file_mb"],
                        "load_average_1min": os.getloadavg()[0]}),
         Figure("import sites: peak RSS of the importing process", peak_mb, "MB", "<= 300",
-               peak_mb <= 300 if not smoke else None, "ru_maxrss of the process, Python and imports included",
-               {"rusage_children_max_mb": children_peak_kb / 1024}),
+               peak_mb <= 300 if not smoke else None, "VmHWM of the process, Python and imports included",
+               {"rusage_children_max_mb": children_peak_kb / 1024, "ru_maxrss_mb": measured["ru_maxrss_kb"] / 1024}),
         Figure("PostgreSQL COPY of the same file (floor)", floor, "s", "", None,
                "COPY … FROM STDIN (csv, ';') into an unlogged table of text columns; median of 3"),
         Figure("import / COPY", ratio, "x", "<= 20", ratio <= 20 if not smoke else None),
@@ -165,6 +165,18 @@ def run(smoke: bool) -> list[Figure]:
                None, "for reference: what the site table itself costs"),
         Figure("import / site-shaped COPY", seconds / site_shaped, "x", "", None, "for reference"),
     ]
+
+
+def peak_rss_kb() -> int:
+    """This process's own high-water RSS (VmHWM). Not ru_maxrss: Linux carries the parent's RSS
+    at fork into the child's ru_maxrss, so a `python -m bench` that ran the face benchmark first
+    (~700 MB) made this process look as large."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def child(path: str) -> None:
@@ -197,7 +209,8 @@ def child(path: str) -> None:
     after = resource.getrusage(resource.RUSAGE_SELF)
     figures["cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     figures["file_mb"] = Path(path).stat().st_size / MB
-    figures["peak_rss_kb"] = after.ru_maxrss
+    figures["peak_rss_kb"] = peak_rss_kb()
+    figures["ru_maxrss_kb"] = after.ru_maxrss
     print(json.dumps(figures))
 
 
