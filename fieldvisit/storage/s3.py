@@ -33,6 +33,10 @@ T = TypeVar("T")
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 3.0
 MAX_ATTEMPTS = 2
+#: Kept-alive connections to the store: as many as the worker threads that may call it at once
+#: (anyio's default limit, 40). botocore's default of 10 made a burst of uploads open and drop a
+#: new connection for each call beyond ten.
+POOL_CONNECTIONS = 40
 _UNAVAILABLE_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "RequestTimeTooSkewed"}
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 
@@ -48,7 +52,8 @@ class S3Store:
         self.region = region
         config = Config(signature_version="s3v4", s3={"addressing_style": "path"},
                         connect_timeout=connect_timeout, read_timeout=read_timeout,
-                        retries={"max_attempts": max_attempts, "mode": "standard"})
+                        retries={"max_attempts": max_attempts, "mode": "standard"},
+                        max_pool_connections=POOL_CONNECTIONS)
         credentials = {"aws_access_key_id": access_key_id or None, "aws_secret_access_key": secret_access_key or None}
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region, config=config, **credentials)
         # Presigned links are signed for the host the browser will use (S3_PUBLIC_URL).
