@@ -49,6 +49,14 @@ async def found_visit(world: World, **values) -> int:
                             checked_in=True, outcome="found", **values)
 
 
+async def visit_at_another_site(world: World) -> int:
+    """A found visit at a second Puspaga of Tangerang ("Puspaga Cabang Ciledug"), 10 km away."""
+    other_site = await make_site(world.regions["36.71"], "PSPG-02", "Puspaga Cabang Ciledug", "PUSPAGA",
+                                 latitude=-6.2300, longitude=106.7100)
+    return await make_visit(world.tangerang_evaluation, other_site, team=[world.verifier.id],
+                            checked_in=True, outcome="found")
+
+
 async def upload(client, visit_id: int, data: bytes, *, name: str = "IMG_0001.jpg", headers=JSON, **kw):
     return await client.post_form(f"/visits/{visit_id}/photos", fields(**kw),
                                   files={"photo": (name, data, "image/jpeg")}, headers=headers)
@@ -231,10 +239,7 @@ async def test_an_htmx_upload_answers_the_items_photos_block(client, world: Worl
 async def test_a_saved_item_answers_with_its_own_photos_and_their_badges_only(client, world: World):
     """A save redraws one item: its photos (the reused one marked), none of the other items'."""
     visit_id = await found_visit(world)
-    other_site = await make_site(world.regions["36.71"], "PSPG-02", "Puspaga Cabang Ciledug", "PUSPAGA",
-                                 latitude=-6.2300, longitude=106.7100)
-    other_visit = await make_visit(world.tangerang_evaluation, other_site, team=[world.verifier.id],
-                                   checked_in=True, outcome="found")
+    other_visit = await visit_at_another_site(world)
     await client.sign_in_as(world.verifier)
     reused = photo(5)
     mine = (await upload(client, visit_id, reused)).json()
@@ -275,10 +280,7 @@ async def test_planted_far_late_gallery_and_reused_photos_get_their_badges_and_a
         client, world: World, app):
     checked_in = datetime.now(UTC) - timedelta(hours=1)
     visit_id = await found_visit(world, checked_in_at=checked_in)
-    other_site = await make_site(world.regions["36.71"], "PSPG-02", "Puspaga Cabang Ciledug", "PUSPAGA",
-                                 latitude=-6.2300, longitude=106.7100)
-    other_visit = await make_visit(world.tangerang_evaluation, other_site, team=[world.verifier.id],
-                                   checked_in=True, outcome="found")
+    other_visit = await visit_at_another_site(world)
     await client.sign_in_as(world.verifier)
     reused = photo(5)
     late = (datetime.now(UTC) + WIB - timedelta(days=3)).replace(tzinfo=None)
@@ -303,10 +305,7 @@ async def test_the_same_picture_saved_again_at_another_site_is_marked_reused_and
     """Near-identical (equal dHash, other bytes: a re-saved copy) counts as the same photo; a
     different picture at the other site does not."""
     visit_id = await found_visit(world)
-    other_site = await make_site(world.regions["36.71"], "PSPG-02", "Puspaga Cabang Ciledug", "PUSPAGA",
-                                 latitude=-6.2300, longitude=106.7100)
-    other_visit = await make_visit(world.tangerang_evaluation, other_site, team=[world.verifier.id],
-                                   checked_in=True, outcome="found")
+    other_visit = await visit_at_another_site(world)
     await client.sign_in_as(world.verifier)
     picture = textured_photo(320, 240, seed=7)
     copy = camera_jpeg(picture, camera_exif(taken_at=(datetime.now(UTC) + WIB).replace(tzinfo=None), gps=SITE),
