@@ -19,12 +19,13 @@ from piccolo.engine.postgres import PostgresEngine
 from fieldvisit import db
 from fieldvisit.accounts.domain import CurrentUser, Role
 from fieldvisit.audit import queries as audit
+from fieldvisit.db import placeholders, raw_rows
 from fieldvisit.errors import Forbidden, NotFound, RuleViolation
 from fieldvisit.gaps import domain
 from fieldvisit.gaps.domain import Action, GapFilter
 from fieldvisit.gaps.tables import GapAttachment, GapEvent, GapReminder
 from fieldvisit.reconcile.domain import ACTIVE, DECIDED, GapStatus, parse_subject
-from fieldvisit.reconcile.queries import Evaluation, as_date, as_datetime, json_value, load_meta, placeholders, raw_rows
+from fieldvisit.reconcile.queries import Evaluation, as_date, as_datetime, json_value, load_meta
 
 # ---- who sees what -----------------------------------------------------------------------------
 
@@ -150,10 +151,11 @@ async def get_gap_for_user(user: CurrentUser, gap_id: int) -> tuple[dict[str, An
     return rows[0], access
 
 
-async def gap_page(user: CurrentUser, gap_id: int, *, today: date) -> dict[str, Any]:
-    """What the gap page shows: the gap, its subject (claim, site or photo), its timeline."""
+async def gap_page(user: CurrentUser, gap_id: int, *, now: datetime) -> dict[str, Any]:
+    """What the gap page shows: the gap (overdue as of today in its district), its subject
+    (claim, site or photo), its timeline."""
     gap, access = await get_gap_for_user(user, gap_id)
-    gap = _gap_row(gap, today)
+    gap = _gap_row(gap, domain.local_today(now, access.evaluation.utc_offset))
     others = [int(s) for s in gap["facts"].get("reused_at_site_ids") or []]
     site_names = {int(r["id"]): r["name"] for r in await raw_rows(
         f"SELECT id, name FROM site WHERE id IN ({placeholders(others)})", *others)} if others else {}  # noqa: S608

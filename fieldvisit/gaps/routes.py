@@ -45,9 +45,8 @@ def _base_url(request: Req) -> str:
 
 
 async def _gap_context(request: Req, user: Any, gap_id: int, **extra: Any) -> dict[str, Any]:
-    data = await queries.gap_page(user, gap_id, today=datetime.now(UTC).date())
+    data = await queries.gap_page(user, gap_id, now=datetime.now(UTC))
     access = data["access"]
-    data["gap"]["overdue"] = domain.is_overdue(data["gap"]["status"], data["gap"]["due_on"], _today(access.evaluation))
     data |= await queries.evidence(data["gap"], data["subject"], access)
     data["attachments"] = await queries.attachments_by_event(gap_id)
     status = data["gap"]["status"]
