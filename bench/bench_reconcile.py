@@ -229,7 +229,7 @@ async def reconcile_measures(url: str, info: dict[str, Any], smoke: bool) -> dic
         # meanwhile put 100+ ms outliers into this figure (a full run is rare; these are not).
         await vacuum(url)
         e = info["evaluation_ids"][len(info["evaluation_ids"]) // 2]
-        target = (await queries.raw_rows(  # an item claimed met at a site that was found, and found met
+        target = (await db.raw_rows(  # an item claimed met at a site that was found, and found met
             "SELECT f.visit, f.item_code, f.version AS v FROM finding f JOIN visit v ON v.id = f.visit "
             "JOIN site_item_claim c ON c.district_evaluation = f.district_evaluation AND c.site = f.site "
             "AND c.item_code = f.item_code WHERE f.district_evaluation = {} AND v.outcome = 'found' "
@@ -239,7 +239,7 @@ async def reconcile_measures(url: str, info: dict[str, Any], smoke: bool) -> dic
         runs = 5 if smoke else 60
         for n in range(runs):
             when = now + timedelta(minutes=n + 1)
-            await queries.raw_rows(
+            await db.raw_rows(
                 "INSERT INTO finding (visit, site, district_evaluation, item_code, version, client_uuid, result, note, "
                 "content_hash, saved_by, saved_at) SELECT visit, site, district_evaluation, item_code, {}, {}, {}, '', "
                 "'x', saved_by, {} FROM finding WHERE visit = {} AND item_code = {} AND version = 1",

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from fieldvisit import db
 from fieldvisit.accounts.domain import CurrentUser, Role
 from fieldvisit.accounts.tables import User
 from fieldvisit.demo import visits as demo_visits
@@ -45,7 +46,7 @@ async def load() -> list[str]:
     verifier = await _user(demo_visits.VERIFIER, Role.VERIFIER)
     if evaluation is None or district is None or verifier is None:
         return []
-    if await reconcile.raw_rows(
+    if await db.raw_rows(
             "SELECT 1 AS yes FROM gap_event e JOIN gap g ON g.id = e.gap WHERE g.district_evaluation = {} "
             "AND e.kind = {}", evaluation["id"], "responded"):
         return []
@@ -58,7 +59,7 @@ async def load() -> list[str]:
         await verifications.record_verification(verifier, view, VerificationInput(
             Decimal("83.0"), "Data Disdukcapil Kota Tangerang per 30 April 2025", []), [], now=now)
     await reconcile.reconcile_evaluation(evaluation["id"], now=now)
-    gaps: dict[str, Any] = {r["rule"]: r["id"] for r in await reconcile.raw_rows(
+    gaps: dict[str, Any] = {r["rule"]: r["id"] for r in await db.raw_rows(
         "SELECT id, rule FROM gap WHERE district_evaluation = {} AND status = {} AND visible_to_district = {} "
         "ORDER BY id DESC", evaluation["id"], "open", True)}
     if "contradicted" not in gaps:

@@ -53,7 +53,7 @@ def cells(gap: dict[str, Any], answer: str, *, full: bool) -> list[Any]:
 async def rows(access: GapAccess, flt: GapFilter, *, today: date,
                cluster_indicators: list[str] | None) -> AsyncIterator[list[Any]]:
     """The export's rows, a batch at a time (keyset by id)."""
-    from fieldvisit.reconcile.queries import placeholders, raw_rows
+    from fieldvisit.db import placeholders, raw_rows
 
     after = 0
     while True:

@@ -15,10 +15,10 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
+from fieldvisit.db import placeholders, raw_rows
 from fieldvisit.gaps import domain, queries
 from fieldvisit.gaps.domain import GapFilter, OverdueGap, Reminder, plan_reminders
 from fieldvisit.gaps.queries import Changed
-from fieldvisit.reconcile.queries import placeholders, raw_rows
 from fieldvisit.settings import Settings
 from fieldvisit.web.i18n import _, language
 

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from fieldvisit import db
 from fieldvisit.accounts.domain import CurrentUser
 from fieldvisit.audit import queries as audit
-from fieldvisit.db import placeholders, raw_records, raw_rows  # noqa: F401 - importers use them from here too
+from fieldvisit.db import placeholders, raw_records, raw_rows
 from fieldvisit.errors import NotFound
 from fieldvisit.gaps import domain as gaps_domain
 from fieldvisit.gaps.domain import EventKind

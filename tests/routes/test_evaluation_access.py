@@ -29,7 +29,7 @@ async def test_each_persona_sees_exactly_its_district_evaluations(world: World):
 
 async def test_the_raw_sql_twin_of_the_rule_sees_exactly_what_the_rule_sees(world: World):
     """evaluation_scope_sql (the hot paths' raw SQL) and scope_evaluations are one rule."""
-    from fieldvisit.reconcile.queries import raw_rows
+    from fieldvisit.db import raw_rows
 
     for key, persona in world.personas.items():
         user = as_user(persona)

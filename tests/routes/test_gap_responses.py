@@ -180,6 +180,7 @@ async def test_bulk_actions_accept_the_responded_and_set_due_dates(make_client, 
 
 
 async def test_a_gap_whose_claim_is_withdrawn_after_an_answer_keeps_its_history(make_client, world: World):
+    from fieldvisit import db
     from fieldvisit.reconcile import queries as reconcile
 
     gaps = await reconciled_example(world)
@@ -189,7 +190,7 @@ async def test_a_gap_whose_claim_is_withdrawn_after_an_answer_keeps_its_history(
         await district.post_form(f"/gaps/{gap_id}/respond", {"text": "Klaim kami tarik."})
     subject = (await Gap.select(Gap.subject).where(Gap.id == gap_id).first())["subject"]
     claim_id = int(subject.split(":")[1])
-    await reconcile.raw_rows("UPDATE site_item_claim SET deleted_at = {} WHERE id = {}", datetime.now(UTC), claim_id)
+    await db.raw_rows("UPDATE site_item_claim SET deleted_at = {} WHERE id = {}", datetime.now(UTC), claim_id)
     await reconcile.reconcile_evaluation(world.tangerang_evaluation, now=datetime.now(UTC))
     assert await status_of(gap_id) == "orphaned"
     events = await GapEvent.select(GapEvent.kind, GapEvent.text).where(GapEvent.gap == gap_id).order_by(GapEvent.id)

@@ -3,6 +3,7 @@ gap list, gap page."""
 
 from datetime import UTC, datetime
 
+from fieldvisit import db
 from fieldvisit.gaps.tables import GapAttachment, GapEvent
 from fieldvisit.reconcile import queries
 from fieldvisit.settings import Settings
@@ -57,7 +58,7 @@ async def params(world):
                                            documents=[{"title": "akta.pdf", "blob_key": key,
                                                        "content_type": "application/pdf"}])
     await queries.reconcile_evaluation(world.tangerang_evaluation, now=datetime.now(UTC))
-    [gap] = await queries.raw_rows("SELECT id FROM gap WHERE rule = 'value_mismatch'")
+    [gap] = await db.raw_rows("SELECT id FROM gap WHERE rule = 'value_mismatch'")
     answer_key = new_key("gapfile")
     await make_store(Settings.from_env()).put(answer_key, b"%PDF-1.4 answer", "application/pdf")
     event = await GapEvent.insert(GapEvent(gap=gap["id"], kind="responded", actor=world.tangerang.id,
