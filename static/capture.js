@@ -9,9 +9,14 @@
 (function () {
   "use strict";
 
-  // 0.7: at 2048 px photos and documents read as at 0.82, with a quarter fewer bytes to send
-  // on a bad network (bench/bench_photo_wire.py sweeps the quality in Chromium).
-  var JPEG_QUALITY = 0.7;
+  // The wire budget of a photo: a tenth of what the camera wrote (but never less than
+  // MIN_BUDGET), at the highest JPEG quality from BEST_QUALITY down to FLOOR_QUALITY that fits.
+  // A document or a plain wall fits at BEST_QUALITY; a busy 12 MP scene needs ~0.55 in Chromium,
+  // where artefacts hide in the detail (bench/bench_photo_wire.py sweeps quality, bytes and PSNR).
+  var BEST_QUALITY = 0.8;
+  var FLOOR_QUALITY = 0.5;
+  var WIRE_SHARE = 0.1;
+  var MIN_BUDGET = 200 * 1024;
 
   var uuid4 = window.FieldVisit.uuid4;  // static/app.js
 
@@ -74,7 +79,29 @@
     return createImageBitmap(file, {imageOrientation: "from-image"});
   }
 
-  function canvasJpeg(bitmap, longEdge) {
+  function encode(canvas, quality) {
+    return new Promise(function (resolve, reject) {
+      canvas.toBlob(function (blob) { return blob ? resolve(blob) : reject(new Error("encode failed")); },
+        "image/jpeg", quality);
+    });
+  }
+
+  function withinBudget(canvas, budget) {
+    // At most three encodes: the best quality; else the floor; else one guess between the two
+    // (bytes fall about linearly with quality there), kept if it fits, the floor if not.
+    return encode(canvas, BEST_QUALITY).then(function (best) {
+      if (best.size <= budget) { return best; }
+      return encode(canvas, FLOOR_QUALITY).then(function (floor) {
+        if (floor.size >= budget) { return floor; }
+        var guess = FLOOR_QUALITY + (BEST_QUALITY - FLOOR_QUALITY) * (budget - floor.size) / (best.size - floor.size);
+        guess = Math.floor(guess * 100) / 100;
+        if (guess <= FLOOR_QUALITY) { return floor; }
+        return encode(canvas, guess).then(function (made) { return made.size <= budget ? made : floor; });
+      });
+    });
+  }
+
+  function canvasJpeg(bitmap, longEdge, budget) {
     var scale = Math.min(1, longEdge / Math.max(bitmap.width, bitmap.height));
     var canvas = document.createElement("canvas");
     canvas.width = Math.max(1, Math.round(bitmap.width * scale));
@@ -83,21 +110,20 @@
     context.imageSmoothingQuality = "high";
     context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     if (bitmap.close) { bitmap.close(); }
-    return new Promise(function (resolve, reject) {
-      canvas.toBlob(function (blob) { return blob ? resolve(blob) : reject(new Error("encode failed")); },
-        "image/jpeg", JPEG_QUALITY);
-    });
+    return withinBudget(canvas, budget);
   }
 
   // The file to send: downscaled JPEG with the original EXIF (orientation reset), or the file
   // itself when the browser cannot decode it (HEIC on Android) or it is already small enough.
   function prepare(file, longEdge) {
-    return decode(file).then(function (bitmap) {
-      return Promise.all([canvasJpeg(bitmap, longEdge), file.arrayBuffer()]);
-    }).then(function (results) {
+    return Promise.all([decode(file), file.arrayBuffer()]).then(function (results) {
       var original = new Uint8Array(results[1]);
-      return results[0].arrayBuffer().then(function (made) {
-        var segment = exifSegment(original);
+      var segment = exifSegment(original);
+      // The budget is for the whole request: the EXIF and the form's own bytes come out of it.
+      var budget = Math.max(MIN_BUDGET, WIRE_SHARE * file.size) - (segment ? segment.length : 0) - 1024;
+      return canvasJpeg(results[0], longEdge, budget).then(function (blob) {
+        return blob.arrayBuffer();
+      }).then(function (made) {
         var bytes = segment ? withExif(new Uint8Array(made), resetOrientation(segment)) : new Uint8Array(made);
         if (bytes.length >= file.size && file.type === "image/jpeg") { return file; }
         return new Blob([bytes], {type: "image/jpeg"});

@@ -6,7 +6,7 @@
 // IndexedDB and sends them itself, so a POST always goes to the network as it is.
 "use strict";
 
-var VERSION = "fv-2026-12-06-1";
+var VERSION = "fv-2026-12-06-2";
 var STATIC_CACHE = "fv-static-" + VERSION;
 var PAGES_CACHE = "fv-pages"; // outbox.js reads and clears this one too
 var ASSETS = ["/static/app.css", "/static/app.js", "/static/visits.js", "/static/outbox.js",

@@ -4,6 +4,7 @@ retried, submit; the thumbnails are on the page afterwards."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import ExifTags, Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from fieldvisit.demo.photos import camera_exif, camera_jpeg, textured_photo
@@ -51,19 +53,96 @@ def site_position(page: Page) -> tuple[float, float]:
     return float(lat), float(lon)
 
 
-def test_a_verifier_adds_photos_with_progress_and_retries_a_failed_one(new_context, tmp_path: Path):
-    page = new_context("phone", permissions=["geolocation"])
+def open_todays_checklist(page: Page) -> tuple[float, float]:
+    """The verifier's first visit of today, checked in at the site and found (whatever of that
+    an earlier test did already); the site's position."""
     login(page, VERIFIER)
     today = page.locator("h2:text-is('Hari ini') + ul > li").first
     today.locator("a.visit-link").click()
     page.wait_for_load_state("networkidle")
     lat, lon = site_position(page)
     page.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 10})
-    page.get_by_role("button", name="Check-in sekarang").click()
-    page.wait_for_url(re.compile(r"#outcome"))
-    page.get_by_text("Lokasi ditemukan dan beroperasi").click()
-    page.get_by_role("button", name="Simpan hasil di alamat").click()
-    page.wait_for_url(re.compile(r"#checklist"))
+    check_in = page.get_by_role("button", name="Check-in sekarang")
+    if check_in.count():
+        check_in.click()
+        page.wait_for_url(re.compile(r"#outcome"))
+        page.get_by_text("Lokasi ditemukan dan beroperasi").click()
+        page.get_by_role("button", name="Simpan hasil di alamat").click()
+        page.wait_for_url(re.compile(r"#checklist"))
+    return lat, lon
+
+
+def sent_jpeg(body: bytes) -> bytes:
+    """The photo part of a multipart request body."""
+    return body[body.index(b"\xff\xd8\xff"):body.rindex(b"\r\n--")]
+
+
+def libjpeg_quality(jpeg: bytes) -> int:
+    """The libjpeg quality whose standard tables the JPEG has (Chromium's toBlob and Pillow both
+    use libjpeg's jpeg_set_quality)."""
+    tables = Image.open(io.BytesIO(jpeg)).quantization  # type: ignore[attr-defined]
+    for quality in range(100, 0, -1):
+        made = io.BytesIO()
+        Image.new("RGB", (16, 16)).save(made, "JPEG", quality=quality)
+        if Image.open(made).quantization == tables:  # type: ignore[attr-defined]
+            return quality
+    raise AssertionError("not libjpeg's standard tables")
+
+
+def document_photo(width: int, height: int) -> Image.Image:
+    """A photographed page: lines of dark text on paper, little else."""
+    page = Image.new("RGB", (width, height), (236, 232, 222))
+    draw = ImageDraw.Draw(page)
+    for row in range(height // 10, height - height // 10, height // 40):
+        for word in range(width // 10, width - width // 8, width // 12):
+            draw.rectangle((word, row, word + width // 16, row + height // 120), fill=(40, 40, 48))
+    return page
+
+
+def test_a_camera_photo_leaves_the_phone_upright_with_its_exif_within_its_wire_budget(new_context, tmp_path: Path):
+    page = new_context("phone", permissions=["geolocation"])
+    lat, lon = open_todays_checklist(page)
+    taken = datetime(2025, 7, 14, 10, 30)
+    busy = tmp_path / "IMG_20250714_103000.jpg"  # a 12 MP scene held upright: the sensor's landscape, orientation 6
+    busy.write_bytes(camera_jpeg(textured_photo(4000, 3000, seed=12),
+                                 camera_exif(orientation=6, taken_at=taken, gps=(lat, lon))))
+    paper = tmp_path / "IMG_20250714_103100.jpg"
+    paper.write_bytes(camera_jpeg(document_photo(4000, 3000), camera_exif(taken_at=taken, gps=(lat, lon))))
+    bodies: list[bytes] = []
+
+    def answer(route):  # type: ignore[no-untyped-def]  # captured, answered, nothing stored
+        bodies.append(route.request.post_data_buffer or b"")
+        route.fulfill(status=201, content_type="application/json",
+                      body='{"id": 0, "status": "created", "thumb_url": "", "display_url": ""}')
+
+    page.route("**/visits/*/photos", answer)
+    queue = page.locator("section.item").first.locator(".photo-queue")
+    page.locator("section.item").first.locator("input[type=file][capture]").set_input_files([str(busy), str(paper)])
+    expect(queue.locator("li[data-state=saved]")).to_have_count(2, timeout=60_000)
+
+    sent = {}
+    for body in bodies:
+        jpeg = sent_jpeg(body)
+        name = "busy" if b'filename="IMG_20250714_103000.jpg"' in body else "paper"
+        sent[name] = (body, jpeg)
+    body, jpeg = sent["busy"]
+    assert len(body) <= 0.10 * busy.stat().st_size  # a tenth of what the camera wrote
+    assert 50 <= libjpeg_quality(jpeg) < 80  # ... at the highest quality that fits, never below 0.5
+    with Image.open(io.BytesIO(jpeg)) as photo:
+        exif = photo.getexif()
+        assert photo.size == (1536, 2048)  # drawn upright, long edge 2048
+        assert exif[ExifTags.Base.Orientation] == 1
+        assert exif[ExifTags.Base.Make] == "samsung"
+        assert exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] == "2025:07:14 10:30:00"
+        assert exif.get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitudeRef] == "S"
+    body, jpeg = sent["paper"]  # a page (0.6 MB from the camera) fits the least budget, 200 KB, at the best quality
+    assert libjpeg_quality(jpeg) == 80
+    assert len(body) <= 200 * 1024
+
+
+def test_a_verifier_adds_photos_with_progress_and_retries_a_failed_one(new_context, tmp_path: Path):
+    page = new_context("phone", permissions=["geolocation"])
+    lat, lon = open_todays_checklist(page)
     expect(page.locator(".photo-reminder")).to_contain_text("bukan wajah anak-anak")
 
     items = page.locator("section.item")
