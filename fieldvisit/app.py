@@ -45,6 +45,7 @@ from fieldvisit.storage.base import BlobStore, StoreUnavailable, make_store
 from fieldvisit.verifications.routes import VerificationController
 from fieldvisit.visits.routes import VisitsController
 from fieldvisit.web import templating
+from fieldvisit.web.activity import activity_middleware, rebalance_middleware
 from fieldvisit.web.auth import SessionMiddleware, login_required
 from fieldvisit.web.errors import handle_exception
 from fieldvisit.web.security import security_headers_hook
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                       "user": Provide(provide_user, sync_to_thread=False),
                       "store": Provide(lambda: store, use_cache=True, sync_to_thread=False)},
         guards=[login_required],
-        middleware=[SessionMiddleware(settings)],
+        middleware=[rebalance_middleware, activity_middleware, SessionMiddleware(settings)],
         before_send=[security_headers_hook(settings)],
         template_config=TemplateConfig(directory=PROJECT_ROOT / "templates", engine=JinjaTemplateEngine,
                                        engine_callback=templating.configure),

@@ -117,6 +117,12 @@ def iou(a: Box, b: Box) -> float:
 # --- internals -------------------------------------------------------------------------------------
 
 
+def warm_up() -> None:
+    """Load the model now, in a process that will look for faces (its first photo is not
+    slowed by it)."""
+    _model()
+
+
 def _model() -> ort.InferenceSession:
     """One session per process (made again in a forked child), checked against MODEL_SHA256."""
     global _session

@@ -5,7 +5,7 @@ Split so that a request does only the cheap part:
 - :func:`inspect` (a few ms): type sniffed from the content, size and decompression-bomb limits
   from the header, a structural check that the file is complete, the EXIF fields we keep
   (capture time, GPS, make, model, orientation) and the sha256 of the original. No full decode.
-- :func:`make_derivatives` (the expensive part, run later in a worker thread): decode (JPEG in
+- :func:`make_derivatives` (the expensive part, run later in the derivative process, photos.worker): decode (JPEG in
   draft mode at the scale needed), orient, a display JPEG (~1280 px) and a thumbnail (~320 px)
   with every byte of metadata left behind, a perceptual hash, faces found and blurred
   (``fieldvisit.storage.faces``), and other regions or the whole photo blurred if asked.

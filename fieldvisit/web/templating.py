@@ -132,6 +132,9 @@ def configure(engine: JinjaTemplateEngine) -> None:
     env.globals["N_"] = i18n.N_
     env.trim_blocks = True
     env.lstrip_blocks = True
+    # Templates are read once per process: checking each file's time on every render was ~3 %
+    # of a busy server's event loop. Restart `fieldvisit serve` to see an edited template.
+    env.auto_reload = False
 
 
 def template_engine_callback(engine: Any) -> None:

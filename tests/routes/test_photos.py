@@ -345,6 +345,40 @@ async def test_photos_left_without_derivatives_by_a_dead_process_are_finished_la
     assert all(r["derivatives_ready"] and r["thumb_key"] for r in await photos_of(visit_id))
 
 
+async def test_a_photo_that_kills_the_derivative_process_is_tried_once_more_then_given_up(
+        client, world: World, app, monkeypatch):
+    """The image work runs in a child process: a photo that crashes it (as a decoder bug would)
+    takes down only the child. It is tried once more with a new child, then given up as a
+    photo that does not decode; the photos queued beside it are made."""
+    from tests import support_crash
+
+    visit_id = await found_visit(world)
+    await client.sign_in_as(world.verifier)
+    good = photo(1)
+    deadly = good[:2] + b"\xff\xfe" + (len(support_crash.MARKER) + 2).to_bytes(2, "big") + support_crash.MARKER + good[2:]
+    await upload(client, visit_id, deadly)
+    await upload(client, visit_id, photo(2))
+    monkeypatch.setattr(worker.images, "make_derivatives", support_crash.make_derivatives_or_die)
+    store = app.state["blob_store"]
+
+    assert await worker.process_pending(store) == 1  # the good one; the deadly one waits for a new child
+    [waiting] = [r for r in await photos_of(visit_id) if not r["derivatives_ready"]]
+    assert await worker.process_pending(store) == 1  # it killed the child again: given up
+    rows = {r["id"]: r for r in await photos_of(visit_id)}
+    assert rows[waiting["id"]]["derivatives_ready"] and rows[waiting["id"]]["thumb_key"] == ""
+    assert [bool(r["thumb_key"]) for r in rows.values()].count(True) == 1
+    assert await worker.process_pending(store) == 0
+
+
+def test_the_derivative_process_runs_in_the_idle_class_and_the_server_does_not() -> None:
+    import os as os_
+
+    pool = worker._derivative_pool()
+    assert pool.submit(os_.getpid).result() != os_.getpid()
+    assert pool.submit(os_.sched_getscheduler, 0).result() == os_.SCHED_IDLE
+    assert os_.sched_getscheduler(0) == os_.SCHED_OTHER
+
+
 async def test_blobs_without_a_row_are_swept_after_an_hour_and_the_others_kept(client, world: World, app):
     from fieldvisit.storage.base import new_key
 
@@ -417,3 +451,32 @@ async def test_the_s3_store_stopped_mid_test_gives_a_clear_error_and_the_retry_s
     await worker.process_pending(s3_client.store)
     thumb = await s3_client.get(f"/photos/{rows[1]['id']}/thumb")
     assert thumb.status_code == 302 and "X-Amz-Expires=300" in thumb.headers["location"]
+
+
+def test_the_derivative_process_ends_when_its_server_process_is_killed() -> None:
+    """However the server process ends (here SIGKILL: nothing of it runs), its derivative
+    process does not stay behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    def running(pid: int) -> bool:  # (a child of a dead parent may wait unreaped as a zombie)
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    server = subprocess.Popen([sys.executable, "-c", "import os, time\n"
+                               "from fieldvisit.photos import worker\n"
+                               "print(worker._derivative_pool().submit(os.getpid).result(), flush=True)\n"
+                               "time.sleep(60)\n"], stdout=subprocess.PIPE, text=True)
+    child = int(server.stdout.readline())  # type: ignore[union-attr]
+    assert running(child)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    deadline = time.monotonic() + 5
+    while running(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running(child), "the derivative process outlived its server"

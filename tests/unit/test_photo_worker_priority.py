@@ -1,5 +1,7 @@
-"""The derivatives are made on a thread of their own at background priority (Linux's idle
-scheduling class), so that a burst of uploads is answered before the derivatives are made."""
+"""The derivatives are made in a child process at background priority (Linux's idle scheduling
+class), so that a burst of uploads is answered before the derivatives are made; where the idle
+class is refused, at a higher nice value. (That the child is in the idle class and the server is
+not: tests/routes/test_photos.py.)"""
 
 from __future__ import annotations
 
@@ -17,17 +19,15 @@ def _policy_here() -> int:
     return os.sched_getscheduler(threading.get_native_id())
 
 
-def test_the_derivative_thread_runs_in_the_idle_class_and_the_request_threads_do_not() -> None:
+def test_the_initializer_puts_its_caller_in_the_idle_class() -> None:
     ours = _policy_here()
-    theirs, name = worker._derivative_pool().submit(
-        lambda: (_policy_here(), threading.current_thread().name)).result()
+    theirs = threading_result(worker._background_priority, _policy_here)
     assert ours == os.SCHED_OTHER
     assert theirs == os.SCHED_IDLE
-    assert name.startswith("fieldvisit-derivatives")
-    assert _policy_here() == ours  # the caller's thread is untouched
+    assert _policy_here() == ours  # (on Linux, per thread: the caller's thread is untouched)
 
 
-def test_without_the_idle_class_the_derivative_thread_is_nicer(monkeypatch) -> None:
+def test_without_the_idle_class_the_derivative_process_is_nicer(monkeypatch) -> None:
     def refused(*_args: object) -> None:
         raise PermissionError("not allowed here")
 
