@@ -293,6 +293,37 @@ async def insert_row(table: str, values: dict[str, Any]) -> int:
     return int(row["id"])
 
 
+async def insert_row_with_event(table: str, values: dict[str, Any], event: dict[str, Any]) -> int:
+    """Insert one row into ``table`` and its audit event (``audit.event_values``), whose
+    object_id becomes the new row's id; return that id. On PostgreSQL one statement (atomic by
+    itself outside a transaction: no BEGIN and COMMIT round trips); on SQLite two inserts, in
+    the current transaction or a new one."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        [row] = await raw_records(_insert_with_event_sql(table, tuple(values), tuple(event)),
+                                  *values.values(), *event.values())
+        return int(row["object_id"])
+    if db.current_transaction.get() is not None:
+        return await _insert_then_event(table, values, event)
+    async with transaction():
+        return await _insert_then_event(table, values, event)
+
+
+async def _insert_then_event(table: str, values: dict[str, Any], event: dict[str, Any]) -> int:
+    row_id = await insert_row(table, values)
+    await insert_row("audit_event", {**event, "object_id": str(row_id)})
+    return row_id
+
+
+@lru_cache(maxsize=64)
+def _insert_with_event_sql(table: str, columns: tuple[str, ...], event_columns: tuple[str, ...]) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    event_names = ", ".join(f'"{c}"' for c in (*event_columns, "object_id"))
+    return (f'WITH new AS (INSERT INTO "{table}" ({names}) VALUES ({placeholders(columns)}) RETURNING id) '  # noqa: S608 - our names
+            f'INSERT INTO "audit_event" ({event_names}) SELECT {placeholders(event_columns)}, new.id::text FROM new '
+            "RETURNING object_id")
+
+
 def placeholders(values: Sequence[Any]) -> str:
     return ", ".join("{}" for _ in values)
 

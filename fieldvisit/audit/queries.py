@@ -27,11 +27,29 @@ async def record(
 ) -> None:
     """Append one event. Call it inside the transaction that makes the change. (One raw
     statement: every save records one, and Piccolo's insert cost more than it.)"""
-    await db.insert_row("audit_event", {
-        "at": datetime.now(UTC), "actor": actor.id if actor else None,
-        "actor_email": actor.email if actor else actor_email, "action": action, "object_type": object_type,
-        "object_id": str(object_id), "district": district_id, "before": _json_text(before),
-        "after": _json_text(after), "reason": reason, "ip": ip})
+    await db.insert_row("audit_event", {**event_values(
+        actor, action, object_type=object_type, district_id=district_id, before=before, after=after, reason=reason,
+        ip=ip, actor_email=actor_email), "object_id": str(object_id)})
+
+
+def event_values(
+    actor: CurrentUser | None,
+    action: str,
+    *,
+    object_type: str = "",
+    district_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    ip: str = "",
+    actor_email: str = "",
+) -> dict[str, Any]:
+    """The columns of one event but its object_id (``db.insert_row_with_event`` writes a row
+    and its event at once)."""
+    return {"at": datetime.now(UTC), "actor": actor.id if actor else None,
+            "actor_email": actor.email if actor else actor_email, "action": action, "object_type": object_type,
+            "district": district_id, "before": _json_text(before), "after": _json_text(after), "reason": reason,
+            "ip": ip}
 
 
 async def record_many(actor: CurrentUser | None, action: str, events: list[dict[str, Any]], *, ip: str = "",

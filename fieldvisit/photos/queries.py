@@ -81,21 +81,19 @@ async def record_upload(user: CurrentUser, visit: dict[str, Any], upload: Upload
     distance = domain.photo_distance((visit["site_latitude"], visit["site_longitude"]),
                                      (info.latitude, info.longitude), visit["check_in_distance_m"])
     try:
-        async with db.transaction():
-            photo_id = await db.insert_row("photo", {
-                "visit": visit["id"], "site": visit["site_id"], "district_evaluation": visit["evaluation_id"],
-                "item_code": upload.item_code, "client_uuid": upload.client_uuid, "original_key": original_key,
-                "content_type": info.content_type, "size_bytes": info.byte_size, "width": info.width,
-                "height": info.height, "sha256": info.sha256, "taken_at": taken_at, "exif_latitude": info.latitude,
-                "exif_longitude": info.longitude, "camera_make": (info.make or "")[:80],
-                "camera_model": (info.model or "")[:80], "source": upload.source, "distance_m": distance,
-                "derivatives_ready": False, "uploaded_by": user.id, "uploaded_at": now,
-                "session_note": upload.session_note})
-            await audit.record(user, "visits.photo", object_type="photo", object_id=photo_id,
-                               district_id=visit["district_id"], ip=ip,
-                               after={"visit": visit["id"], "item": upload.item_code, "source": upload.source,
-                                      "sha256": info.sha256, "client_uuid": str(upload.client_uuid),
-                                      "session_note": upload.session_note})
+        photo_id = await db.insert_row_with_event("photo", {
+            "visit": visit["id"], "site": visit["site_id"], "district_evaluation": visit["evaluation_id"],
+            "item_code": upload.item_code, "client_uuid": upload.client_uuid, "original_key": original_key,
+            "content_type": info.content_type, "size_bytes": info.byte_size, "width": info.width,
+            "height": info.height, "sha256": info.sha256, "taken_at": taken_at, "exif_latitude": info.latitude,
+            "exif_longitude": info.longitude, "camera_make": (info.make or "")[:80],
+            "camera_model": (info.model or "")[:80], "source": upload.source, "distance_m": distance,
+            "derivatives_ready": False, "uploaded_by": user.id, "uploaded_at": now,
+            "session_note": upload.session_note,
+        }, audit.event_values(user, "visits.photo", object_type="photo", district_id=visit["district_id"], ip=ip,
+                              after={"visit": visit["id"], "item": upload.item_code, "source": upload.source,
+                                     "sha256": info.sha256, "client_uuid": str(upload.client_uuid),
+                                     "session_note": upload.session_note}))
     except UNIQUE_VIOLATIONS:
         replay = decide(await by_uuid(upload.client_uuid), visit, upload, info.sha256)
         if replay is None:

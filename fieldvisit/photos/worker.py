@@ -7,7 +7,7 @@ when a process dies between the upload and its derivatives, and several processe
 row is claimed by its conditional update; the loser deletes its blobs).
 
 They wait for a quiet moment: while this process is answering requests, derivatives are
-deferred (up to MAX_DEFER), so that a burst of uploads is answered at full speed and the
+deferred (up to MAX_DEFER, then one photo), so that a burst of uploads is answered at full speed and the
 derivatives catch up after it (fieldvisit.web.activity).
 
 The image work (decode, resize, faces, encode) is done in a child process of each server
@@ -46,7 +46,7 @@ log = logging.getLogger("fieldvisit.photos")
 
 BATCH = 4  # rows per poll, made side by side
 QUIET = 0.25  # seconds without a request in this process before derivatives are made
-MAX_DEFER = 30.0  # seconds a busy server defers them at most, then makes one batch
+MAX_DEFER = 30.0  # seconds a busy server defers them at most, then makes one
 SWEEP_EVERY = timedelta(minutes=10)
 NICE = 10  # added to the derivative process's nice value where the idle class is not available
 
@@ -178,7 +178,7 @@ async def sweep_orphans(store: BlobStore, *, now: datetime) -> list[str]:
 
 def may_work(activity: Activity, deferred_since: float | None, now: float) -> bool:
     """Derivatives are made when the server has been without requests for QUIET seconds, or
-    when they have waited MAX_DEFER under a load that does not stop (then one batch)."""
+    when they have waited MAX_DEFER under a load that does not stop (then one photo)."""
     if activity.quiet_for() >= QUIET:
         return True
     return deferred_since is not None and now - deferred_since >= MAX_DEFER
@@ -193,8 +193,9 @@ async def run_forever(settings: Settings, store: BlobStore, activity: Activity =
         try:
             now = time.monotonic()
             if may_work(activity, deferred_since, now):
+                # Quiet: a batch. Overdue under a load that does not stop: one photo, then wait again.
+                busy = await process_pending(store, BATCH if activity.quiet_for() >= QUIET else 1)
                 deferred_since = None
-                busy = await process_pending(store)
             elif deferred_since is None:
                 deferred_since = now
             when = datetime.now(UTC)

@@ -351,14 +351,14 @@ async def _save_finding_once(user: CurrentUser, visit: dict[str, Any], item_code
         version = domain.next_version(latest["version"] if latest else None)
         # A request that waited for the lock keeps history in version order.
         saved_at = max(now, latest["saved_at"]) if latest else now
-        finding_id = await db.insert_row("finding", {
+        finding_id = await db.insert_row_with_event("finding", {
             "visit": visit["id"], "site": visit["site_id"], "district_evaluation": visit["evaluation_id"],
             "item_code": item_code, "version": version, "client_uuid": data.client_uuid, "result": data.result,
-            "note": data.note, "content_hash": digest, "saved_by": user.id, "saved_at": saved_at})
-        await audit.record(user, "visits.finding", object_type="finding", object_id=finding_id,
-                           district_id=visit["district_id"], ip=ip,
-                           after={"visit": visit["id"], "item": item_code, "version": version, "result": data.result,
-                                  "note": data.note, "client_uuid": str(data.client_uuid)})
+            "note": data.note, "content_hash": digest, "saved_by": user.id, "saved_at": saved_at,
+        }, audit.event_values(user, "visits.finding", object_type="finding", district_id=visit["district_id"], ip=ip,
+                              after={"visit": visit["id"], "item": item_code, "version": version,
+                                     "result": data.result, "note": data.note,
+                                     "client_uuid": str(data.client_uuid)}))
     return SavedFinding(finding_id, version, data.client_uuid, replay=False)
 
 

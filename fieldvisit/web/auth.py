@@ -90,7 +90,9 @@ class PasswordChangeRequired(Exception):
 PASSWORD_EXEMPT = ("/account/password", "/logout", "/language")
 
 
-def login_required(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def login_required(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """(Guards are coroutines: Litestar runs a plain function guard in a worker thread, a thread
+    hop on every request.)"""
     if handler.opt.get("public"):
         return
     user = connection.scope.get("user")
@@ -103,7 +105,7 @@ def login_required(connection: ASGIConnection[Any, Any, Any, Any], handler: Base
 def roles(*allowed: Role) -> Any:
     """Guard: only these roles; everyone else gets 404."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         user: CurrentUser | None = connection.scope.get("user")
         if user is None or user.role not in allowed:
             raise NotFound()

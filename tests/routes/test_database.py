@@ -54,3 +54,34 @@ async def test_a_pooled_connection_comes_back_without_a_reset_round_trip_but_nev
         count = connection._protocol.queries_count
     async with pool.acquire() as connection:
         assert connection._protocol.queries_count == count  # released with no reset query sent (LIFO: the same one)
+
+
+async def test_a_row_and_its_audit_event_are_written_together_or_not_at_all(world: World):
+    """db.insert_row_with_event (one statement on PostgreSQL, a transaction on SQLite): the
+    event names the new row; when the row is refused (here a duplicate site code) no event is
+    left behind."""
+    from fieldvisit.audit import queries as audit
+    from fieldvisit.audit.tables import AuditEvent
+
+    district = world.regions["36.71"]
+    values = {"district": district, "code": "EV-1", "name": "Taman Anak", "site_type": "RBRA"}
+    event = audit.event_values(None, "test.site", object_type="site", district_id=district, after={"code": "EV-1"},
+                               actor_email="script@example.org")
+    site_id = await db.insert_row_with_event("site", values, event)
+
+    [written] = await AuditEvent.select().where(AuditEvent.action == "test.site")
+    assert written["object_id"] == str(site_id) and written["object_type"] == "site"
+    assert written["actor_email"] == "script@example.org" and written["district"] == district
+    assert (await Site.select(Site.name).where(Site.id == site_id).first())["name"] == "Taman Anak"
+
+    with pytest.raises(Exception, match="(?i)unique"):
+        await db.insert_row_with_event("site", {**values, "name": "Again"}, event)
+    assert await AuditEvent.count().where(AuditEvent.action == "test.site") == 1
+    assert await Site.count().where(Site.code == "EV-1") == 1
+
+    with pytest.raises(RuntimeError):  # inside the caller's transaction: undone with it
+        async with db.transaction():
+            await db.insert_row_with_event("site", {**values, "code": "EV-2"}, event)
+            raise RuntimeError("the rest of the change failed")
+    assert await AuditEvent.count().where(AuditEvent.action == "test.site") == 1
+    assert await Site.count().where(Site.code == "EV-2") == 0

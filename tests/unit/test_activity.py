@@ -78,7 +78,7 @@ class Quiet(Activity):
     (0.0, None, 100.0, False),                           # a request in flight: wait
     (QUIET / 2, None, 100.0, False),                     # just ended: wait a little
     (0.0, 100.0 - MAX_DEFER / 2, 100.0, False),          # busy, deferred for a while
-    (0.0, 100.0 - MAX_DEFER, 100.0, True),               # busy, deferred MAX_DEFER: one batch
+    (0.0, 100.0 - MAX_DEFER, 100.0, True),               # busy, deferred MAX_DEFER: one photo
 ])
 def test_derivatives_wait_for_a_quiet_moment_but_not_forever(quiet, deferred_since, now, expected) -> None:
     assert may_work(Quiet(quiet), deferred_since, now) is expected
