@@ -5,31 +5,30 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from fieldvisit import db
 from fieldvisit.accounts.domain import CurrentUser
 from fieldvisit.audit.tables import AuditEvent
 
 
-async def record(
-    actor: CurrentUser | None,
-    action: str,
-    *,
-    object_type: str = "",
-    object_id: str | int = "",
-    district_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str = "",
-    ip: str = "",
-    actor_email: str = "",
-) -> None:
+class EventDetails(TypedDict, total=False):
+    """What an event says besides its actor, action and object id (``event_values``)."""
+
+    object_type: str
+    district_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str
+    ip: str
+    actor_email: str
+
+
+async def record(actor: CurrentUser | None, action: str, *, object_id: str | int = "",
+                 **details: Unpack[EventDetails]) -> None:
     """Append one event. Call it inside the transaction that makes the change. (One raw
     statement: every save records one, and Piccolo's insert cost more than it.)"""
-    await db.insert_row("audit_event", {**event_values(
-        actor, action, object_type=object_type, district_id=district_id, before=before, after=after, reason=reason,
-        ip=ip, actor_email=actor_email), "object_id": str(object_id)})
+    await db.insert_row("audit_event", {**event_values(actor, action, **details), "object_id": str(object_id)})
 
 
 def event_values(
