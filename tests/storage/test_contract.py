@@ -142,6 +142,24 @@ async def test_the_bucket_is_private(moto_s3: MotoS3):
         assert (await anonymous.get(f"{moto_s3.endpoint_url}/{store.bucket}/{key}")).status_code == 403
 
 
+async def test_a_photo_sized_put_does_not_wait_for_100_continue_and_a_large_one_does(moto_s3: MotoS3):
+    """A round trip to the store before each photo's bytes leave is saved below 2 MB."""
+    from fieldvisit.storage.s3 import EXPECT_CONTINUE_FROM
+
+    store = moto_s3.store()
+    await store.prepare()
+    expect: dict[int, bytes | None] = {}
+
+    def seen(request, **_):  # type: ignore[no-untyped-def]  # registered after the store's own handler
+        expect[len(request.body.getvalue())] = request.headers.get("Expect")
+
+    store.client.meta.events.register("before-send.s3.PutObject", seen)
+    small, large = b"x" * 300_000, b"x" * EXPECT_CONTINUE_FROM
+    await store.put(new_key("photo"), small, "image/jpeg")
+    await store.put(new_key("photo"), large, "image/jpeg")
+    assert expect == {len(small): None, len(large): b"100-continue"}
+
+
 async def test_when_the_endpoint_stops_a_put_fails_within_seconds_and_the_retry_stores_one_object(
         moto_s3: MotoS3):
     store = moto_s3.store()
