@@ -51,6 +51,7 @@ SWEEP_EVERY = timedelta(minutes=10)
 NICE = 10  # added to the derivative process's nice value where the idle class is not available
 
 _pool: ProcessPoolExecutor | None = None
+_background = False  # True once the server's worker loop runs (start): the child in the idle class
 _killed_by: set[int] = set()  # photos the derivative process died on once (in this process)
 _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
@@ -69,11 +70,15 @@ def _background_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + NICE)
 
 
-def _start_child(server_pid: int) -> None:
-    """The derivative process's initializer: background priority, and an end with its server
-    process however that ends (a server killed or stopped leaves no child behind: the pool's
-    own shutdown is not reached then)."""
-    _background_priority()
+def _start_child(server_pid: int, background: bool) -> None:
+    """The derivative process's initializer: background priority when the server's worker loop
+    feeds it (a command that waits for its derivatives, `fieldvisit demo`, keeps its own
+    priority: an idle-class child gets no processor while the machine is busy, and the
+    command would wait that long), and an end with its server process however that ends (a
+    server killed or stopped leaves no child behind: the pool's own shutdown is not reached
+    then)."""
+    if background:
+        _background_priority()
 
     def watch() -> None:
         while os.getppid() == server_pid:
@@ -89,7 +94,7 @@ def _derivative_pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
         _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_start_child, initargs=(os.getpid(),))
+                                    initializer=_start_child, initargs=(os.getpid(), _background))
     return _pool
 
 
@@ -104,9 +109,14 @@ def _one_at_a_time() -> asyncio.Lock:
 
 
 def _drop_pool() -> None:
+    """Stop the child without waiting for it: in the idle class it may get no processor while
+    the machine is busy, and the server's shutdown would wait that long."""
     global _pool
     if _pool is not None:
+        children = list((_pool._processes or {}).values())  # (ProcessPoolExecutor's own record of them)
         _pool.shutdown(wait=False, cancel_futures=True)
+        for child in children:
+            child.kill()
         _pool = None
 
 
@@ -215,6 +225,10 @@ def start(settings: Settings, store: BlobStore) -> asyncio.Task[None] | None:
     """Called from the app's on_startup; None when PHOTO_POLL_SECONDS is 0."""
     if settings.photo_poll_seconds <= 0:
         return None
+    global _background
+    if not _background:
+        _background = True
+        _drop_pool()  # a child made before, at normal priority, is not the server's
     _derivative_pool().submit(faces.warm_up)  # the child starts now, not under the first burst of uploads
     return asyncio.get_running_loop().create_task(run_forever(settings, store), name="fieldvisit-photos")
 

@@ -176,8 +176,11 @@ def test_a_save_whose_answer_was_lost_is_retried_without_a_duplicate_or_a_confli
     page.route("**/items/**", answer_lost)
     item.locator("label.choice.met").click()
     expect(item.locator(".status")).to_contain_text("Belum terkirim: disimpan di ponsel ini")  # the outbox keeps it
-    page.unroute_all(behavior="wait")  # let a save in the handler finish first (else: "already handled")
-    with page.expect_response(lambda r: "/items/" in r.url) as retry:
+    # The outbox sends the kept save again by itself (with backoff); tapping Save with the same
+    # choice keeps it as it is (the same UUID). Listen before the connection comes back: the
+    # outbox's own retry may come first.
+    with page.expect_response(lambda r: "/items/" in r.url, timeout=30_000) as retry:
+        page.unroute_all(behavior="wait")  # let a save in the handler finish first (else: "already handled")
         item.get_by_role("button", name="Simpan", exact=True).click()  # the same choice again: the same UUID
     assert retry.value.status == 200
     expect(item.locator(".status")).to_contain_text(f"versi {before + 3}")  # the lost save, not a new one
