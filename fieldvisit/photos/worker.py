@@ -2,7 +2,8 @@
 (the shape of ``reconcile.worker``).
 
 The upload answers as soon as the original and its row are stored; this task finds rows with
-``derivatives_ready = false`` and makes the display image and the thumbnail. The work to do is read from the table each time, so nothing is lost
+``derivatives_ready = false`` and makes the display image and the thumbnail. The work to do is
+read from the table each time, so nothing is lost
 when a process dies between the upload and its derivatives, and several processes may run it (a
 row is claimed by its conditional update; the loser deletes its blobs).
 
@@ -186,12 +187,13 @@ async def sweep_orphans(store: BlobStore, *, now: datetime) -> list[str]:
     return removed
 
 
-def may_work(activity: Activity, deferred_since: float | None, now: float) -> bool:
-    """Derivatives are made when the server has been without requests for QUIET seconds, or
-    when they have waited MAX_DEFER under a load that does not stop (then one photo)."""
+def batch_size(activity: Activity, deferred_since: float | None, now: float) -> int:
+    """How many derivatives to make now: BATCH when the server has been without requests for
+    QUIET seconds; one when they have waited MAX_DEFER under a load that does not stop; else
+    none (wait)."""
     if activity.quiet_for() >= QUIET:
-        return True
-    return deferred_since is not None and now - deferred_since >= MAX_DEFER
+        return BATCH
+    return 1 if deferred_since is not None and now - deferred_since >= MAX_DEFER else 0
 
 
 async def run_forever(settings: Settings, store: BlobStore, activity: Activity = ACTIVITY) -> None:
@@ -202,9 +204,9 @@ async def run_forever(settings: Settings, store: BlobStore, activity: Activity =
         busy = 0
         try:
             now = time.monotonic()
-            if may_work(activity, deferred_since, now):
-                # Quiet: a batch. Overdue under a load that does not stop: one photo, then wait again.
-                busy = await process_pending(store, BATCH if activity.quiet_for() >= QUIET else 1)
+            size = batch_size(activity, deferred_since, now)
+            if size:
+                busy = await process_pending(store, size)
                 deferred_since = None
             elif deferred_since is None:
                 deferred_since = now

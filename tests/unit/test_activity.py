@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from fieldvisit.photos.worker import MAX_DEFER, QUIET, may_work
+from fieldvisit.photos.worker import BATCH, MAX_DEFER, QUIET, batch_size
 from fieldvisit.web.activity import Activity, activity_middleware, rebalance_middleware
 
 
@@ -73,15 +73,15 @@ class Quiet(Activity):
 
 
 @pytest.mark.parametrize(("quiet", "deferred_since", "now", "expected"), [
-    (QUIET, None, 100.0, True),                          # quiet long enough
-    (10.0, 50.0, 100.0, True),                           # quiet (whatever waited)
-    (0.0, None, 100.0, False),                           # a request in flight: wait
-    (QUIET / 2, None, 100.0, False),                     # just ended: wait a little
-    (0.0, 100.0 - MAX_DEFER / 2, 100.0, False),          # busy, deferred for a while
-    (0.0, 100.0 - MAX_DEFER, 100.0, True),               # busy, deferred MAX_DEFER: one photo
+    (QUIET, None, 100.0, BATCH),                         # quiet long enough: a batch
+    (10.0, 50.0, 100.0, BATCH),                          # quiet (whatever waited)
+    (0.0, None, 100.0, 0),                               # a request in flight: wait
+    (QUIET / 2, None, 100.0, 0),                         # just ended: wait a little
+    (0.0, 100.0 - MAX_DEFER / 2, 100.0, 0),              # busy, deferred for a while
+    (0.0, 100.0 - MAX_DEFER, 100.0, 1),                  # busy, deferred MAX_DEFER: one photo
 ])
 def test_derivatives_wait_for_a_quiet_moment_but_not_forever(quiet, deferred_since, now, expected) -> None:
-    assert may_work(Quiet(quiet), deferred_since, now) is expected
+    assert batch_size(Quiet(quiet), deferred_since, now) == expected
 
 
 def test_an_answer_now_and_then_closes_its_connection_and_says_so_once() -> None:
